@@ -1,0 +1,67 @@
+"""The M.I.C.R.O. knowledge base: Flask application factory."""
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .settings import PROJECT_ROOT, ensure_data_dir, load_or_create_secret, read_settings
+
+# The hub cannot be reached from our machines; never let a model load try it.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from defaults, then the environment, then the dict a caller (a test) passes."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(Path(__file__).parent / "static"),
+    )
+    app.config.update(read_settings())
+    if config:
+        app.config.update(config)
+
+    data_dir = ensure_data_dir(Path(app.config["KB_DATA_DIR"]).resolve())
+    app.config["KB_DATA_DIR"] = str(data_dir)
+    app.config["SECRET_KEY"] = app.config.get("KB_SECRET_KEY") or load_or_create_secret(data_dir)
+    app.config.setdefault("MAX_CONTENT_LENGTH", int(float(app.config["KB_MAX_UPLOAD_MB"]) * 1024 * 1024) + 1024 * 1024)
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config["KB_SESSION_HOURS"]))
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("JSON_SORT_KEYS", False)
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+
+    logging.basicConfig(level=getattr(logging, str(app.config["KB_LOG_LEVEL"]).upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from . import db, search_service
+
+    db.init_app(app)
+    search_service.init_app(app)
+
+    from .errors import bp as errors_bp
+    from .search import bp as search_bp
+    from .records import bp as records_bp
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .submit import bp as submit_bp
+    from .review import bp as review_bp
+    from .lists import bp as lists_bp
+
+    app.register_blueprint(errors_bp)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(records_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(submit_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(lists_bp)
+    return app

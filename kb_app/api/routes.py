@@ -1,0 +1,2 @@
+"""Routes of the api area."""
+from . import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Routes of the auth area."""
+from . import bp  # noqa: F401

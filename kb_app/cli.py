@@ -1,0 +1,292 @@
+"""The `kb` command line: init, import, export, reindex, eval, users, serve (and encoder training)."""
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from tqdm import tqdm
+
+from .db import DatabaseUnavailable, check_connection, get_engine, schema_exists, upgrade_schema
+
+
+def _make_app() -> Flask:
+    from . import create_app
+
+    try:
+        return create_app()
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def with_app(func_: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command inside an app context, turning expected failures into a one-line reason and exit 1."""
+
+    @functools.wraps(func_)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        app = _make_app()
+        with app.app_context():
+            try:
+                return func_(app, *args, **kwargs)
+            except DatabaseUnavailable as exc:
+                raise click.ClickException(str(exc)) from exc
+            except SQLAlchemyError as exc:
+                first = str(getattr(exc, "orig", exc)).strip().splitlines()
+                raise click.ClickException(f"database error: {first[0] if first else type(exc).__name__}") from exc
+
+    return wrapper
+
+
+def _sessions(app: Flask):  # noqa: ANN202 - sessionmaker
+    return app.extensions["kb_sessions"]
+
+
+def ensure_schema(app: Flask) -> None:
+    engine = get_engine(app)
+    check_connection(engine)
+    upgrade_schema(engine)
+
+
+def _require_schema(app: Flask) -> None:
+    engine = get_engine(app)
+    check_connection(engine)
+    if not schema_exists(engine):
+        raise click.ClickException("the database has no schema yet; run `kb init` first")
+
+
+def _progress(total: int | None, desc: str) -> tuple[tqdm, Callable[[int], None]]:
+    bar = tqdm(total=total, desc=desc, unit="rec", file=sys.stderr, disable=None, leave=False)
+
+    def update(done: int) -> None:
+        bar.n = done
+        bar.refresh()
+
+    return bar, update
+
+
+def build_indexes(app: Flask) -> int:
+    """Rebuild every index from the database, with a progress bar; returns the number of records indexed."""
+    from .models import Record
+    from .search_service import get_search_service
+
+    with _sessions(app)() as session:
+        total = session.scalar(select(func.count()).select_from(Record).where(Record.status == "published"))
+    bar, update = _progress(total, "indexing")
+    try:
+        return get_search_service(app).rebuild(progress=update)
+    finally:
+        bar.close()
+
+
+def initialise(app: Flask, load_seed: bool = True) -> dict[str, int]:
+    """Create or upgrade the schema, load the corpus (upsert) and build the indexes."""
+    from .corpus import corpus_record_files, load_corpus, load_reference_data
+
+    ensure_schema(app)
+    corpus_dir = Path(app.config["KB_CORPUS_DIR"])
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    with _sessions(app)() as session:
+        if load_seed:
+            if not corpus_dir.is_dir():
+                raise click.ClickException(f"corpus folder {corpus_dir} not found")
+            lines = sum(1 for p in corpus_record_files(corpus_dir) for line in p.open(encoding="utf-8") if line.strip())
+            bar, update = _progress(lines, "loading corpus")
+            try:
+                report = load_corpus(session, corpus_dir, progress=update)
+            finally:
+                bar.close()
+            counts = {"created": report.created, "updated": report.updated, "unchanged": report.unchanged}
+        elif corpus_dir.is_dir():
+            load_reference_data(session, corpus_dir)
+    counts["indexed"] = build_indexes(app)
+    return counts
+
+
+@click.group(help="M.I.C.R.O. knowledge base: manage the catalogue, its indexes and the server.")
+def main() -> None:
+    pass
+
+
+@main.command("init", help="Create the schema, load corpus/ and build the indexes (safe to run twice).")
+@click.option("--no-corpus", is_flag=True, help="Create an empty knowledge base (themes and curricula only).")
+@with_app
+def init_command(app: Flask, no_corpus: bool) -> None:
+    from .importer import ImportFailed
+
+    try:
+        counts = initialise(app, load_seed=not no_corpus)
+    except ImportFailed as exc:
+        for error in exc.report.errors[:50]:
+            click.echo(f"corpus {error}", err=True)
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"initialised: {counts['created']} records created, {counts['updated']} updated, "
+               f"{counts['unchanged']} unchanged, {counts['indexed']} indexed")
+
+
+@main.command("import", help="Import records from a JSON Lines (or .csv) file in the interchange format.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="Import the valid lines and report the invalid ones.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default=None, help="File format (default: from the file name).")
+@with_app
+def import_command(app: Flask, file: Path, skip_invalid: bool, fmt: str | None) -> None:
+    from .importer import ImportFailed, import_records
+    from .search_service import get_search_service
+
+    _require_schema(app)
+    try:
+        data = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {file}: {exc.strerror}") from exc
+    fmt = fmt or ("csv" if file.suffix.lower() == ".csv" else "jsonl")
+    lines = data.count(b"\n") + 1
+    bar, update = _progress(lines, "importing")
+    try:
+        with _sessions(app)() as session:
+            report = import_records(session, data, fmt=fmt, skip_invalid=skip_invalid, progress=update)
+    except ImportFailed as exc:
+        bar.close()
+        for error in exc.report.errors:
+            click.echo(f"{file}: {error}", err=True)
+        raise click.ClickException(f"{len(exc.report.errors)} error(s) in {file}; nothing was imported") from exc
+    bar.close()
+    for error in report.errors:
+        click.echo(f"{file}: skipped {error}", err=True)
+    get_search_service(app).engine  # noqa: B018 - opening the engine replays the change log into the index
+    click.echo(f"imported {file}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+               f"{report.skipped} invalid line(s) skipped")
+
+
+@main.command("export", help="Export the published catalogue in the interchange format.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File to write (default: standard output).")
+@with_app
+def export_command(app: Flask, fmt: str, output: Path | None) -> None:
+    from .exporter import export_lines
+
+    _require_schema(app)
+    with _sessions(app)() as session:
+        if output is None:
+            for line in export_lines(session, fmt):
+                sys.stdout.write(line)
+            return
+        tmp = output.with_name(output.name + ".part")
+        try:
+            with tmp.open("w", encoding="utf-8", newline="") as handle:
+                count = -1 if fmt == "csv" else 0
+                for line in export_lines(session, fmt):
+                    handle.write(line)
+                    count += 1
+            tmp.replace(output)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {output}: {exc.strerror}") from exc
+    click.echo(f"exported {count} records to {output}", err=True)
+
+
+@main.command("reindex", help="Rebuild every index from the database into a new folder and swap it in.")
+@with_app
+def reindex_command(app: Flask) -> None:
+    _require_schema(app)
+    count = build_indexes(app)
+    click.echo(f"reindexed {count} records")
+
+
+@main.command("eval", help="Evaluate search quality on judged queries (nDCG@10, Recall@10/100, MRR@10).")
+@click.option("--queries", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--qrels", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
+@click.option("--mode", type=click.Choice(["hybrid", "semantic", "keyword", "all"]), default="all", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@with_app
+def eval_command(app: Flask, queries: Path, qrels: Path, mode: str, as_json: bool) -> None:
+    from .evaluation import run_evaluation
+
+    _require_schema(app)
+    modes = ["keyword", "semantic", "hybrid"] if mode == "all" else [mode]
+    try:
+        reports = run_evaluation(app, queries, qrels, modes)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(reports, indent=2, ensure_ascii=False))
+        return
+    from indexing.evaluation import format_report
+
+    for name, report in reports.items():
+        click.echo(f"== mode: {name}")
+        click.echo(format_report(report))
+
+
+@main.group("users", help="Manage accounts.")
+def users_group() -> None:
+    pass
+
+
+@users_group.command("create", help="Create an account (the first admin, say).")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(["admin", "editor", "partner", "trainer"]), required=True)
+@click.option("--name", default="")
+@click.option("--organisation", default=None, help="Organisation slug or name (required for partners).")
+@click.option("--password", default=None, help="Password (prompted when omitted; or set KB_NEW_PASSWORD).")
+@with_app
+def users_create(app: Flask, email: str, role: str, name: str, organisation: str | None, password: str | None) -> None:
+    import os
+
+    from .accounts import AccountError, create_user
+
+    _require_schema(app)
+    password = password or os.environ.get("KB_NEW_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            raise click.ClickException("no password given: use --password, KB_NEW_PASSWORD or an interactive terminal")
+        password = getpass.getpass("Password: ")
+    with _sessions(app)() as session:
+        try:
+            user = create_user(session, email=email, password=password, role=role, name=name, organisation=organisation)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"created {user.role} {user.email} (id {user.id})")
+
+
+@main.command("serve", help="Serve the knowledge base with a production WSGI server (waitress).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@with_app
+def serve_command(app: Flask, host: str, port: int, threads: int) -> None:
+    from waitress import serve
+
+    from .models import Record
+    from .search_service import get_search_service
+
+    engine = get_engine(app)
+    check_connection(engine)
+    if app.config["KB_AUTO_INIT"]:
+        empty = not schema_exists(engine)
+        if not empty:
+            with _sessions(app)() as session:
+                empty = session.scalar(select(func.count()).select_from(Record)) == 0
+        if empty:
+            click.echo("first start: creating the database and loading the shipped corpus ...", err=True)
+            counts = initialise(app)
+            click.echo(f"loaded {counts['created']} records and indexed {counts['indexed']}", err=True)
+    ensure_schema(app)
+    get_search_service(app).engine  # noqa: B018 - load the model and index before the first request
+    click.echo(f"serving on http://{host}:{port}", err=True)
+    serve(app, host=host, port=port, threads=threads, ident="micro-kb")
+
+
+def _mount_encoder_commands() -> None:
+    try:
+        from indexing.encoder_cli import encoder
+    except ImportError:  # training extras are optional
+        return
+    main.add_command(encoder, "encoder")
+
+
+_mount_encoder_commands()

@@ -1,0 +1,174 @@
+"""Bulk import of interchange files (JSON Lines or CSV): validate every line first, then write all or nothing."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .catalogue import add_revision, apply_record, new_record, publish, to_interchange
+from .interchange import INT_FIELDS, InvalidRecord, normalise_record
+from .models import Module, Record, Theme
+
+
+@dataclass
+class LineError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    errors: list[LineError] = field(default_factory=list)
+    skipped: int = 0
+    unchanged: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ImportFailed(Exception):
+    """Nothing was imported; `report.errors` says which lines and fields were wrong."""
+
+    def __init__(self, report: ImportReport):
+        super().__init__(f"{len(report.errors)} invalid line(s); nothing was imported")
+        self.report = report
+
+
+def decode_bytes(data: bytes) -> str:
+    """UTF-8 (with or without BOM); anything else is refused with the byte offset at fault."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ValueError(f"line {line}: not valid UTF-8 (byte {exc.start}); save the file as UTF-8") from exc
+
+
+def parse_jsonl(text: str) -> Iterator[tuple[int, Any]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, LineError(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
+
+
+def parse_csv(text: str) -> Iterator[tuple[int, Any]]:
+    reader = csv.DictReader(io.StringIO(text))
+    for row in reader:
+        number = reader.line_num
+        if None in row:
+            yield number, LineError(number, "more values than header columns")
+            continue
+        record: dict[str, Any] = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
+        if "themes" in record:
+            record["themes"] = [t for t in record["themes"].split(";") if t.strip()]
+        for name in INT_FIELDS:
+            if name in record and str(record[name]).isdigit():
+                record[name] = int(record[name])
+        yield number, record
+
+
+def validate_lines(session: Session, rows: Iterator[tuple[int, Any]]) -> tuple[list[tuple[int, dict[str, Any]]], list[LineError]]:
+    """Normalise every row; collect line-numbered errors, duplicate ids and dangling translation links."""
+    themes = set(session.scalars(select(Theme.slug)))
+    modules = set(session.scalars(select(Module.slug)))
+    valid: list[tuple[int, dict[str, Any]]] = []
+    errors: list[LineError] = []
+    seen: dict[str, int] = {}
+    for number, raw in rows:
+        if isinstance(raw, LineError):
+            errors.append(raw)
+            continue
+        try:
+            record = normalise_record(raw, theme_slugs=themes, module_slugs=modules)
+        except InvalidRecord as exc:
+            errors.extend(LineError(number, str(e)) for e in exc.errors)
+            continue
+        ext = record.get("id")
+        if ext is not None:
+            if ext in seen:
+                errors.append(LineError(number, f"id: duplicate external id {ext!r} (first on line {seen[ext]})"))
+                continue
+            seen[ext] = number
+        valid.append((number, record))
+    known_ids = set(seen)
+    wanted = {r["translation_of"] for _, r in valid if r.get("translation_of")} - known_ids
+    if wanted:
+        existing = set(session.scalars(select(Record.external_id).where(Record.external_id.in_(wanted))))
+        for number, record in valid:
+            target = record.get("translation_of")
+            if target in wanted and target not in existing:
+                errors.append(LineError(number, f"translation_of: no record with id {target!r}"))
+    errors.sort(key=lambda e: e.line)
+    return valid, errors
+
+
+def import_records(
+    session: Session,
+    data: bytes | str,
+    *,
+    fmt: str = "jsonl",
+    skip_invalid: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import a whole file in one transaction; raise ImportFailed (database untouched) on any invalid line."""
+    report = ImportReport()
+    try:
+        text = decode_bytes(data) if isinstance(data, bytes) else data
+    except ValueError as exc:
+        report.errors.append(LineError(int(str(exc).split(":")[0].split()[1]), str(exc).split(": ", 1)[1]))
+        raise ImportFailed(report) from exc
+    rows = parse_csv(text) if fmt == "csv" else parse_jsonl(text)
+    valid, errors = validate_lines(session, rows)
+    report.errors = errors
+    if errors and not skip_invalid:
+        raise ImportFailed(report)
+    bad_lines = {e.line for e in errors}
+    to_write = [(n, r) for n, r in valid if n not in bad_lines]
+    report.skipped = len({e.line for e in errors})
+    # Records that others point at (translation_of) go first so that links resolve inside one file.
+    to_write.sort(key=lambda item: 1 if item[1].get("translation_of") else 0)
+    try:
+        existing = {
+            r.external_id: r
+            for r in session.scalars(select(Record).where(Record.external_id.in_([d["id"] for _, d in to_write if "id" in d])))
+        } if to_write else {}
+        for count, (line, data_row) in enumerate(to_write, start=1):
+            record = existing.get(data_row.get("id", ""))
+            if record is not None and record.kind != data_row["kind"]:
+                raise ImportFailed(ImportReport(errors=[LineError(line, f"kind: id {record.external_id!r} is a {record.kind} already")]))
+            if record is not None and record.status == "published" and to_interchange(record) == data_row:
+                report.unchanged += 1
+                continue
+            if record is None:
+                record = new_record(data_row["kind"])
+                session.add(record)
+                report.created += 1
+                action = "imported"
+            else:
+                report.updated += 1
+                action = "updated by import"
+            apply_record(session, record, data_row)
+            publish(record)
+            add_revision(session, record, action)
+            if count % 500 == 0:
+                session.flush()
+            if progress is not None:
+                progress(count)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return report

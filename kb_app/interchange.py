@@ -1,0 +1,224 @@
+"""The one normaliser: turns any incoming record (form, JSONL, CSV, API) into the validated interchange shape."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterable
+
+from .countries import COUNTRY_CODES
+from .models import AUDIENCES, KINDS, LANGUAGES, LEVELS, PRACTICE_FIELDS
+
+PATHS = ("operators", "entrepreneurs")
+
+# field -> maximum length in characters, for every free-text field of the format.
+TEXT_LIMITS: dict[str, int] = {
+    "title": 300, "summary": 3000, "body": 100_000, "organisation": 200, "city": 120, "url": 500,
+    "contact": 500, "competence_area": 80, "format": 40, "learning_objectives": 5000, "module": 80,
+    **{name: 20_000 for name in PRACTICE_FIELDS},
+}
+REQUIRED = ("kind", "lang", "title", "body")
+INT_FIELDS = {"year": (1900, 2100), "duration_minutes": (1, 100_000), "position": (1, 10_000)}
+DATE_FIELDS = ("start_date", "end_date")
+LIST_FIELDS = ("themes",)
+OTHER_FIELDS = ("id", "kind", "lang", "country", "audience", "level", "path", "translation_of")
+
+FIELD_ORDER: tuple[str, ...] = (
+    "id", "kind", "lang", "title", "summary", "body", "country", "city", "organisation", "themes", "year", "url",
+    *PRACTICE_FIELDS, "start_date", "end_date", "contact",
+    "audience", "competence_area", "level", "duration_minutes", "learning_objectives", "format",
+    "path", "module", "position", "translation_of",
+)
+KNOWN_FIELDS = frozenset(FIELD_ORDER)
+
+EXTERNAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,119}$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9\-]{0,79}$")
+URL = re.compile(r"^https?://[^\s<>\"]+$", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """What is wrong with one field of one record."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class InvalidRecord(ValueError):
+    """A record failed validation; `errors` lists every field at fault."""
+
+    def __init__(self, errors: list[FieldError]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+def clean_text(value: str) -> str:
+    """NFC, unified newlines, no stray control characters, no surrounding white space."""
+    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return _CONTROL.sub("", value).strip()
+
+
+def _text(field: str, value: Any, errors: list[FieldError]) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        errors.append(FieldError(field, f"must be text, not {type(value).__name__}"))
+        return None
+    if "\x00" in value:
+        errors.append(FieldError(field, "contains a NUL byte"))
+        return None
+    cleaned = clean_text(value)
+    limit = TEXT_LIMITS.get(field)
+    if limit is not None and len(cleaned) > limit:
+        errors.append(FieldError(field, f"is {len(cleaned)} characters long; the limit is {limit}"))
+        return None
+    return cleaned or None
+
+
+def _integer(field: str, value: Any, errors: list[FieldError]) -> int | None:
+    if value is None or value == "":
+        return None
+    low, high = INT_FIELDS[field]
+    try:
+        number = int(value) if not isinstance(value, bool) and str(value).strip().lstrip("-").isdigit() else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None:
+        errors.append(FieldError(field, f"must be a whole number, not {value!r}"[:200]))
+        return None
+    if not low <= number <= high:
+        errors.append(FieldError(field, f"must be between {low} and {high}"))
+        return None
+    return number
+
+
+def _iso_date(field: str, value: Any, errors: list[FieldError]) -> str | None:
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    for pattern in (r"^\d{4}-\d{2}-\d{2}$", r"^\d{4}-\d{2}$", r"^\d{4}$"):
+        if re.match(pattern, text):
+            padded = (text + "-01-01")[:10] if len(text) == 4 else (text + "-01")[:10]
+            try:
+                date.fromisoformat(padded)
+            except ValueError:
+                break
+            return text
+    errors.append(FieldError(field, f"must be a date as YYYY-MM-DD (or YYYY-MM), not {text[:40]!r}"))
+    return None
+
+
+def normalise_record(
+    raw: Any,
+    *,
+    theme_slugs: Iterable[str] | None = None,
+    module_slugs: Iterable[str] | None = None,
+) -> dict[str, Any]:
+    """Validate and clean one record; raise InvalidRecord listing every bad field."""
+    errors: list[FieldError] = []
+    if not isinstance(raw, dict):
+        raise InvalidRecord([FieldError("record", f"must be a JSON object, not {type(raw).__name__}")])
+    out: dict[str, Any] = {}
+
+    for key in raw:
+        if key not in KNOWN_FIELDS:
+            errors.append(FieldError(str(key)[:60], "unknown field"))
+
+    for field in REQUIRED:
+        value = raw.get(field)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            errors.append(FieldError(field, "is required"))
+
+    kind = raw.get("kind")
+    if kind is not None and kind not in KINDS:
+        errors.append(FieldError("kind", f"must be one of {', '.join(KINDS)}, not {str(kind)[:40]!r}"))
+    lang = raw.get("lang")
+    if lang is not None and lang not in LANGUAGES:
+        errors.append(FieldError("lang", f"unknown language code {str(lang)[:20]!r} (supported: {', '.join(LANGUAGES)})"))
+    out["kind"], out["lang"] = kind, lang
+
+    ext_id = raw.get("id")
+    if ext_id is not None:
+        if not isinstance(ext_id, str) or not EXTERNAL_ID.match(ext_id):
+            errors.append(FieldError("id", "must be 1-120 letters, digits, '.', '_', ':' or '-'"))
+        else:
+            out["id"] = ext_id
+
+    for field in TEXT_LIMITS:
+        if field in raw:
+            value = _text(field, raw[field], errors)
+            if value is not None:
+                out[field] = value
+
+    country = raw.get("country")
+    if country not in (None, ""):
+        code = str(country).strip().upper()
+        if code not in COUNTRY_CODES:
+            errors.append(FieldError("country", f"unknown country code {str(country)[:20]!r} (ISO 3166-1 alpha-2 or EU)"))
+        else:
+            out["country"] = code
+
+    if "url" in out and not URL.match(out["url"]):
+        errors.append(FieldError("url", "must start with http:// or https://"))
+        out.pop("url")
+
+    for field in INT_FIELDS:
+        if field in raw:
+            value = _integer(field, raw[field], errors)
+            if value is not None:
+                out[field] = value
+    for field in DATE_FIELDS:
+        if field in raw:
+            value = _iso_date(field, raw[field], errors)
+            if value is not None:
+                out[field] = value
+    if out.get("start_date") and out.get("end_date") and out["end_date"] < out["start_date"]:
+        errors.append(FieldError("end_date", "is before start_date"))
+
+    themes = raw.get("themes")
+    if themes not in (None, ""):
+        if isinstance(themes, str):
+            themes = [t for t in re.split(r"[;,]", themes)]
+        if not isinstance(themes, list) or not all(isinstance(t, str) for t in themes):
+            errors.append(FieldError("themes", "must be a list of theme slugs"))
+        else:
+            slugs = list(dict.fromkeys(t.strip() for t in themes if t.strip()))
+            known = set(theme_slugs) if theme_slugs is not None else None
+            unknown = [t for t in slugs if known is not None and t not in known]
+            if unknown:
+                errors.append(FieldError("themes", f"unknown theme {', '.join(repr(u[:40]) for u in unknown[:5])}"))
+            else:
+                out["themes"] = slugs
+
+    for field, allowed in (("audience", AUDIENCES), ("level", LEVELS), ("path", PATHS)):
+        value = raw.get(field)
+        if value not in (None, ""):
+            if value not in allowed:
+                errors.append(FieldError(field, f"must be one of {', '.join(allowed)}, not {str(value)[:40]!r}"))
+            else:
+                out[field] = value
+
+    if "module" in out and module_slugs is not None and out["module"] not in set(module_slugs):
+        errors.append(FieldError("module", f"unknown curriculum module {out['module']!r}"))
+    if "module" in out and "path" not in out:
+        errors.append(FieldError("path", "is required when module is given"))
+
+    translation_of = raw.get("translation_of")
+    if translation_of not in (None, ""):
+        if not isinstance(translation_of, str) or not EXTERNAL_ID.match(translation_of):
+            errors.append(FieldError("translation_of", "must be the external id of another record"))
+        elif translation_of == out.get("id"):
+            errors.append(FieldError("translation_of", "cannot point at the record itself"))
+        else:
+            out["translation_of"] = translation_of
+
+    if errors:
+        raise InvalidRecord(errors)
+    return {k: out[k] for k in FIELD_ORDER if k in out}

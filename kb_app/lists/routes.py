@@ -1,0 +1,2 @@
+"""Routes of the lists area."""
+from . import bp  # noqa: F401

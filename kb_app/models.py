@@ -1,0 +1,307 @@
+"""The data model: organisations, accounts, practices, resources, curricula, reading lists, revisions."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    MetaData,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+LANGUAGES = ("it", "en", "fr", "es", "de", "ar")
+KINDS = ("practice", "resource")
+ROLES = ("admin", "editor", "partner", "trainer")
+STATUSES = ("draft", "submitted", "changes_requested", "published", "rejected")
+AUDIENCES = ("operator", "entrepreneur")
+LEVELS = ("beginner", "intermediate", "advanced")
+VISIBILITIES = ("private", "unlisted", "public")
+
+# Practice-template fields, in the order the template presents them.
+PRACTICE_FIELDS = (
+    "target_group", "challenge", "method", "results", "resources_needed",
+    "evidence_of_success", "transferability", "difficulties",
+)
+RESOURCE_FIELDS = ("audience", "competence_area", "level", "duration_minutes", "learning_objectives", "format")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+record_themes = Table(
+    "record_themes",
+    Base.metadata,
+    Column("record_id", ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[Optional[str]] = mapped_column(String(60))
+    country: Mapped[Optional[str]] = mapped_column(String(2))
+    city: Mapped[Optional[str]] = mapped_column(String(120))
+    is_partner: Mapped[bool] = mapped_column(Boolean, default=False)
+    role: Mapped[Optional[str]] = mapped_column(String(60))
+    description: Mapped[Optional[str]] = mapped_column(Text)
+
+    users: Mapped[list["User"]] = relationship(back_populates="organisation")
+
+
+class Theme(Base):
+    __tablename__ = "themes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    def label(self, lang: str) -> str:
+        return self.labels.get(lang) or self.labels.get("en") or self.slug
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    ui_lang: Mapped[Optional[str]] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Bumped on password change so that old reset links and sessions stop working.
+    security_stamp: Mapped[int] = mapped_column(Integer, default=0)
+
+    organisation: Mapped[Optional[Organisation]] = relationship(back_populates="users")
+    tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class CurriculumPath(Base):
+    __tablename__ = "curriculum_paths"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    audience: Mapped[str] = mapped_column(String(20))
+    titles: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    modules: Mapped[list["Module"]] = relationship(
+        back_populates="path", order_by="Module.position", cascade="all, delete-orphan"
+    )
+
+    def title(self, lang: str) -> str:
+        return self.titles.get(lang) or self.titles.get("en") or self.slug
+
+
+class Module(Base):
+    __tablename__ = "modules"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path_id: Mapped[int] = mapped_column(ForeignKey("curriculum_paths.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    position: Mapped[int] = mapped_column(Integer)
+    titles: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    path: Mapped[CurriculumPath] = relationship(back_populates="modules")
+    resources: Mapped[list["Resource"]] = relationship(
+        back_populates="module", order_by="Record.position", foreign_keys="Record.module_id"
+    )
+
+    def title(self, lang: str) -> str:
+        return self.titles.get(lang) or self.titles.get("en") or self.slug
+
+
+class Record(Base):
+    """A catalogue entry: a good practice or a curriculum resource (single-table, `kind` discriminates)."""
+
+    __tablename__ = "records"
+    __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "record"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[Optional[str]] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    lang: Mapped[str] = mapped_column(String(2), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    country: Mapped[Optional[str]] = mapped_column(String(2), index=True)
+    city: Mapped[Optional[str]] = mapped_column(String(120))
+    url: Mapped[Optional[str]] = mapped_column(String(500))
+    year: Mapped[Optional[int]] = mapped_column(Integer)
+    organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id"))
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    translation_of_id: Mapped[Optional[int]] = mapped_column(ForeignKey("records.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+    # Practice-template fields.
+    target_group: Mapped[Optional[str]] = mapped_column(Text)
+    challenge: Mapped[Optional[str]] = mapped_column(Text)
+    method: Mapped[Optional[str]] = mapped_column(Text)
+    results: Mapped[Optional[str]] = mapped_column(Text)
+    resources_needed: Mapped[Optional[str]] = mapped_column(Text)
+    evidence_of_success: Mapped[Optional[str]] = mapped_column(Text)
+    transferability: Mapped[Optional[str]] = mapped_column(Text)
+    difficulties: Mapped[Optional[str]] = mapped_column(Text)
+    start_date: Mapped[Optional[str]] = mapped_column(String(10))
+    end_date: Mapped[Optional[str]] = mapped_column(String(10))
+    contact: Mapped[Optional[str]] = mapped_column(String(500))
+
+    # Resource fields.
+    audience: Mapped[Optional[str]] = mapped_column(String(20))
+    competence_area: Mapped[Optional[str]] = mapped_column(String(80))
+    level: Mapped[Optional[str]] = mapped_column(String(20))
+    duration_minutes: Mapped[Optional[int]] = mapped_column(Integer)
+    learning_objectives: Mapped[Optional[str]] = mapped_column(Text)
+    format: Mapped[Optional[str]] = mapped_column(String(40))
+    module_id: Mapped[Optional[int]] = mapped_column(ForeignKey("modules.id", ondelete="SET NULL"))
+    position: Mapped[Optional[int]] = mapped_column(Integer)
+
+    organisation: Mapped[Optional[Organisation]] = relationship()
+    created_by: Mapped[Optional[User]] = relationship(foreign_keys=[created_by_id])
+    themes: Mapped[list[Theme]] = relationship(secondary=record_themes, order_by=Theme.slug)
+    translation_of: Mapped[Optional["Record"]] = relationship(remote_side=[id])
+    module: Mapped[Optional[Module]] = relationship(back_populates="resources", foreign_keys=[module_id])
+    revisions: Mapped[list["Revision"]] = relationship(
+        back_populates="record", order_by="Revision.id", cascade="all, delete-orphan"
+    )
+    attachments: Mapped[list["Attachment"]] = relationship(back_populates="record", cascade="all, delete-orphan")
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+
+class Practice(Record):
+    """A good practice reported by a partner, following the exchange template."""
+
+    __mapper_args__ = {"polymorphic_identity": "practice"}
+
+
+class Resource(Record):
+    """A curriculum resource: a learning unit for operators or migrant entrepreneurs."""
+
+    __mapper_args__ = {"polymorphic_identity": "resource"}
+
+
+class Revision(Base):
+    """One change to a record: who, when, what action, and the record's fields after it."""
+
+    __tablename__ = "revisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[Optional[str]] = mapped_column(Text)
+    snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    record: Mapped[Record] = relationship(back_populates="revisions")
+    user: Mapped[Optional[User]] = relationship()
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    record: Mapped[Record] = relationship(back_populates="attachments")
+
+
+class ReadingList(Base):
+    __tablename__ = "reading_lists"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    audience: Mapped[Optional[str]] = mapped_column(String(20))
+    notes_lang: Mapped[Optional[str]] = mapped_column(String(2))
+    visibility: Mapped[str] = mapped_column(String(20), default="private")
+    share_token: Mapped[str] = mapped_column(String(64), unique=True)
+    copied_from_id: Mapped[Optional[int]] = mapped_column(ForeignKey("reading_lists.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    owner: Mapped[User] = relationship()
+    items: Mapped[list["ReadingListItem"]] = relationship(
+        back_populates="reading_list", order_by="ReadingListItem.position", cascade="all, delete-orphan"
+    )
+
+
+class ReadingListItem(Base):
+    """An entry of a reading list: a record with the trainer's note, or a section heading."""
+
+    __tablename__ = "reading_list_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("reading_lists.id", ondelete="CASCADE"), index=True)
+    record_id: Mapped[Optional[int]] = mapped_column(ForeignKey("records.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    heading: Mapped[Optional[str]] = mapped_column(String(200))
+
+    reading_list: Mapped[ReadingList] = relationship(back_populates="items")
+    record: Mapped[Optional[Record]] = relationship()
+
+
+class IndexChange(Base):
+    """Append-only log of records whose index entries must be refreshed; every server replays it."""
+
+    __tablename__ = "index_changes"
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LoginAttempt(Base):
+    """Failed sign-ins, kept briefly to slow down password guessing across workers."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

@@ -1,0 +1,2 @@
+"""Routes of the records area."""
+from . import bp  # noqa: F401

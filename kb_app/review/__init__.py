@@ -1,0 +1,6 @@
+"""Blueprint: review."""
+from flask import Blueprint
+
+bp = Blueprint("review", __name__)
+
+from . import routes  # noqa: E402,F401

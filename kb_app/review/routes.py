@@ -1,0 +1,2 @@
+"""Routes of the review area."""
+from . import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Routes of the search area."""
+from . import bp  # noqa: F401

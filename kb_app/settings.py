@@ -1,0 +1,88 @@
+"""Every setting of the service in one place: name, default and a one-line help each."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment setting, as documented in the README table."""
+
+    name: str
+    default: str
+    help: str
+    parse: Callable[[str], Any] = str
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("KB_DATA_DIR", "./instance", "Where the SQLite file, the secret and the index files live."),
+    Setting("DATABASE_URL", "", "SQLAlchemy URL; PostgreSQL for multi-server deployments (empty: SQLite in KB_DATA_DIR)."),
+    Setting("KB_EMBEDDING_MODEL", "", "sentence-transformers name or local path of the encoder (empty: the bundled offline multilingual encoder)."),
+    Setting("KB_SECRET_KEY", "", "Session/CSRF secret (empty: generated once into KB_DATA_DIR/secret_key)."),
+    Setting("KB_CORPUS_DIR", str(PROJECT_ROOT / "corpus"), "Folder of the seed corpus loaded by `kb init`."),
+    Setting("KB_AUTO_INIT", "true", "On first start, create the schema and load and index the corpus when the database is empty.", _bool),
+    Setting("KB_INDEX_SYNC_SECONDS", "2", "How often a server checks the database for index changes made by other servers.", float),
+    Setting("KB_MAX_UPLOAD_MB", "10", "Largest attachment a partner may upload, in megabytes.", float),
+    Setting("KB_RATE_LIMIT_PER_MINUTE", "120", "Anonymous API requests per client IP per minute (tokens get ten times more).", int),
+    Setting("KB_LOGIN_ATTEMPTS_PER_15MIN", "10", "Failed sign-ins allowed per account and IP in 15 minutes.", int),
+    Setting("KB_MAIL_SERVER", "", "SMTP host for password-reset mail (empty: the reset link is written to the log)."),
+    Setting("KB_SESSION_HOURS", "12", "Hours after which a signed-in session expires.", float),
+    Setting("KB_LOG_LEVEL", "INFO", "Logging level (DEBUG, INFO, WARNING, ERROR)."),
+)
+
+SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def read_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Resolve every setting from the environment, falling back to its default."""
+    env = os.environ if environ is None else environ
+    return {s.name: s.parse(env.get(s.name, s.default) or s.default) for s in SETTINGS}
+
+
+def ensure_data_dir(path: Path) -> Path:
+    """Create the data dir on demand and prove it is writable, or raise with the reason."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise RuntimeError(f"data dir {path} is not writable: {exc.strerror or exc}") from exc
+    return path
+
+
+def load_or_create_secret(data_dir: Path) -> str:
+    """Read the secret generated into the data dir, creating it (mode 600) the first time."""
+    secret_file = data_dir / "secret_key"
+    if secret_file.exists():
+        return secret_file.read_text().strip()
+    key = secrets.token_hex(32)
+    fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def settings_table_markdown() -> str:
+    """The README's settings table, generated from SETTINGS (a test keeps the README in step)."""
+    rows = ["| name | meaning | default |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = s.default
+        if s.name == "KB_CORPUS_DIR":
+            default = "`corpus/` of the project"
+        elif default == "":
+            default = "(see meaning)"
+        else:
+            default = f"`{default}`"
+        rows.append(f"| `{s.name}` | {s.help} | {default} |")
+    return "\n".join(rows)

@@ -1,0 +1,2 @@
+"""Routes of the submit area."""
+from . import bp  # noqa: F401

@@ -1,0 +1,104 @@
+"""Shared fixtures: an app per test on a fresh database, and one corpus-loaded app per session."""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from kb_app import create_app
+from kb_app.cli import initialise
+
+# Set to a PostgreSQL URL (e.g. postgresql://root@127.0.0.1:5432/test) to run the suite against PostgreSQL:
+# every fixture then gets a database of its own on that server.
+POSTGRES_URL = os.environ.get("KB_TEST_DATABASE_URL", "")
+
+
+class FreshDatabase:
+    """A throw-away database: a SQLite file in the data dir, or a new database on the PostgreSQL server."""
+
+    def __init__(self) -> None:
+        self.created: list[str] = []
+
+    def url(self) -> str:
+        if not POSTGRES_URL:
+            return ""
+        name = f"kbtest_{secrets.token_hex(6)}"
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        self.created.append(name)
+        return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        if not self.created:
+            return
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for name in self.created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def make_app(data_dir: Path, databases: FreshDatabase, **extra: Any) -> Flask:
+    config: dict[str, Any] = {"TESTING": True, "KB_DATA_DIR": str(data_dir), "DATABASE_URL": databases.url(),
+                              "KB_INDEX_SYNC_SECONDS": 0}
+    config.update(extra)
+    return create_app(config)
+
+
+def dispose(app: Flask) -> None:
+    service = app.extensions.get("kb_search")
+    if service is not None:
+        service.close()
+    app.extensions["kb_engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def databases() -> Iterator[FreshDatabase]:
+    fresh = FreshDatabase()
+    yield fresh
+    fresh.drop_all()
+
+
+@pytest.fixture(scope="session")
+def corpus_app(tmp_path_factory: pytest.TempPathFactory, databases: FreshDatabase) -> Iterator[Flask]:
+    """The shipped corpus loaded and indexed once per session; tests must not write to it."""
+    app = make_app(tmp_path_factory.mktemp("corpus-kb"), databases, WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        initialise(app)
+    yield app
+    dispose(app)
+
+
+@pytest.fixture()
+def corpus_client(corpus_app: Flask) -> FlaskClient:
+    return corpus_app.test_client()
+
+
+@pytest.fixture()
+def app(tmp_path: Path, databases: FreshDatabase) -> Iterator[Flask]:
+    """An empty knowledge base (schema, themes, organisations and curricula, no records) of its own."""
+    app = make_app(tmp_path / "data", databases, WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        initialise(app, load_seed=False)
+    yield app
+    dispose(app)
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()

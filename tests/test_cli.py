@@ -1,0 +1,163 @@
+"""The `kb` command line as an administrator uses it: init, import, export, reindex, users."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from kb_app.cli import main
+
+from .conftest import FreshDatabase
+
+
+def record(**fields: Any) -> dict[str, Any]:
+    base = {"kind": "practice", "lang": "it", "title": "Microcredito per sarte migranti",
+            "body": "Un fondo di garanzia permette a donne migranti di aprire una sartoria.",
+            "themes": ["access-to-credit"], "country": "IT"}
+    base.update(fields)
+    return base
+
+
+def write_jsonl(path: Path, rows: list[Any]) -> Path:
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows),
+                    encoding="utf-8")
+    return path
+
+
+class Kb:
+    """Runs `kb` against one data dir and database, as a shell user would."""
+
+    def __init__(self, data_dir: Path, database_url: str):
+        self.env = {"KB_DATA_DIR": str(data_dir), "DATABASE_URL": database_url}
+
+    def __call__(self, *args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(main, list(args), env=self.env, input=input, catch_exceptions=False)
+
+
+@pytest.fixture()
+def kb(tmp_path: Path, databases: FreshDatabase) -> Kb:
+    tool = Kb(tmp_path / "data", databases.url())
+    result = tool("init", "--no-corpus")
+    assert result.exit_code == 0, result.output
+    return tool
+
+
+def exported(kb: Kb) -> list[dict[str, Any]]:
+    result = kb("export", "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+def test_import_then_export_gives_back_the_records(kb: Kb, tmp_path: Path) -> None:
+    rows = [record(id="ext-1"), record(id="ext-2", lang="es", title="Microcrédito para costureras",
+                                       body="Un fondo de garantía ayuda a mujeres migrantes.", country="ES")]
+    result = kb("import", str(write_jsonl(tmp_path / "in.jsonl", rows)))
+    assert result.exit_code == 0, result.output
+    assert "2 created" in result.output
+    out = exported(kb)
+    assert [r["id"] for r in out] == ["ext-1", "ext-2"]
+    assert out[1]["title"] == "Microcrédito para costureras" and out[1]["themes"] == ["access-to-credit"]
+
+
+def test_importing_the_same_id_again_updates_instead_of_duplicating(kb: Kb, tmp_path: Path) -> None:
+    kb("import", str(write_jsonl(tmp_path / "a.jsonl", [record(id="ext-1")])))
+    result = kb("import", str(write_jsonl(tmp_path / "b.jsonl", [record(id="ext-1", title="Titolo nuovo")])))
+    assert "1 updated" in result.output
+    again = kb("import", str(tmp_path / "b.jsonl"))
+    assert "1 unchanged" in again.output
+    assert [r["title"] for r in exported(kb)] == ["Titolo nuovo"]
+
+
+def test_a_file_with_bad_lines_imports_nothing_and_names_every_fault(kb: Kb, tmp_path: Path) -> None:
+    rows = [
+        record(id="ok-1"),
+        "{not json",
+        record(id="bad-lang", lang="xx"),
+        record(id="bad-theme", themes=["no-such-theme"]),
+        record(id="long", title="x" * 301),
+        record(id="ok-1"),
+        {"kind": "practice", "lang": "it"},
+    ]
+    result = kb("import", str(write_jsonl(tmp_path / "bad.jsonl", rows)))
+    assert result.exit_code != 0
+    err = result.stderr
+    assert "line 2: not valid JSON" in err
+    assert "line 3: lang: unknown language code 'xx'" in err
+    assert "line 4: themes: unknown theme 'no-such-theme'" in err
+    assert "line 5: title: is 301 characters long; the limit is 300" in err
+    assert "line 6: id: duplicate external id 'ok-1' (first on line 1)" in err
+    assert "line 7: title: is required" in err and "line 7: body: is required" in err
+    assert "nothing was imported" in err
+    assert exported(kb) == []
+
+
+def test_skip_invalid_imports_the_good_lines(kb: Kb, tmp_path: Path) -> None:
+    rows = [record(id="ok-1"), record(id="bad", lang="xx"), record(id="ok-2")]
+    result = kb("import", "--skip-invalid", str(write_jsonl(tmp_path / "mixed.jsonl", rows)))
+    assert result.exit_code == 0
+    assert "line 2" in result.stderr
+    assert [r["id"] for r in exported(kb)] == ["ok-1", "ok-2"]
+
+
+def test_latin1_file_is_refused_with_the_line(kb: Kb, tmp_path: Path) -> None:
+    path = tmp_path / "latin1.jsonl"
+    path.write_bytes(json.dumps(record(id="a")).encode() + b"\n" +
+                     json.dumps(record(id="b", title="Cr\u00e9dito"), ensure_ascii=False).encode("latin-1") + b"\n")
+    result = kb("import", str(path))
+    assert result.exit_code != 0
+    assert "line 2: not valid UTF-8" in result.stderr
+    assert exported(kb) == []
+
+
+def test_csv_export_imports_back(kb: Kb, tmp_path: Path) -> None:
+    kb("import", str(write_jsonl(tmp_path / "in.jsonl", [record(id="c-1", themes=["access-to-credit", "women-entrepreneurs"])])))
+    csv_file = tmp_path / "out.csv"
+    assert kb("export", "--format", "csv", "--output", str(csv_file)).exit_code == 0
+    other = Kb(tmp_path / "other", "")
+    assert other("init", "--no-corpus").exit_code == 0
+    result = other("import", str(csv_file))
+    assert result.exit_code == 0, result.output
+    assert exported(other) == exported(kb)
+
+
+def test_unwritable_data_dir_gives_one_line_reason(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = Kb(blocker / "data", "")("init", "--no-corpus")
+    assert result.exit_code != 0
+    assert "is not writable" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_unreachable_database_gives_one_line_reason(tmp_path: Path) -> None:
+    result = Kb(tmp_path / "data", "postgresql://nobody@127.0.0.1:1/none")("init", "--no-corpus")
+    assert result.exit_code != 0
+    assert "cannot connect to the database" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_commands_before_init_say_so(tmp_path: Path) -> None:
+    result = Kb(tmp_path / "data", "")("export")
+    assert result.exit_code != 0
+    assert "run `kb init` first" in result.output
+
+
+def test_users_create_and_refuse_duplicates(kb: Kb) -> None:
+    ok = kb("users", "create", "--email", "admin@example.org", "--role", "admin", "--password", "correct horse battery")
+    assert ok.exit_code == 0, ok.output
+    dup = kb("users", "create", "--email", "ADMIN@example.org", "--role", "admin", "--password", "correct horse battery")
+    assert dup.exit_code != 0 and "exists already" in dup.output
+    partner = kb("users", "create", "--email", "p@example.org", "--role", "partner", "--password", "correct horse battery")
+    assert partner.exit_code != 0 and "needs --organisation" in partner.output
+    short = kb("users", "create", "--email", "t@example.org", "--role", "trainer", "--password", "short")
+    assert short.exit_code != 0 and "at least" in short.output
+
+
+def test_reindex_reports_the_published_records(kb: Kb, tmp_path: Path) -> None:
+    kb("import", str(write_jsonl(tmp_path / "in.jsonl", [record(id="r-1"), record(id="r-2")])))
+    result = kb("reindex")
+    assert result.exit_code == 0, result.output
+    assert "reindexed 2 records" in result.output
