@@ -1,0 +1,97 @@
+"""Who is asking: the signed-in user (browser session) or the owner of an API token, and role checks."""
+from __future__ import annotations
+
+import functools
+import hashlib
+from typing import Any, Callable
+
+from flask import abort, g, redirect, request, session, url_for
+from sqlalchemy import select
+
+from ..db import get_session
+from ..models import ApiToken, User, utcnow
+
+ROLE_RANK = {"trainer": 1, "partner": 1, "editor": 2, "admin": 3}
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _user_from_token() -> User | None:
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    token = header[7:].strip()
+    db = get_session()
+    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None or not row.user.active:
+        abort(401, description="the API token is not valid")
+    row.last_used_at = utcnow()
+    db.commit()
+    g.auth_via_token = True
+    return row.user
+
+
+def _user_from_session() -> User | None:
+    user_id = session.get("user_id")
+    if user_id is None:
+        return None
+    user = get_session().get(User, user_id)
+    if user is None or not user.active or session.get("stamp") != user.security_stamp:
+        session.clear()
+        return None
+    return user
+
+
+def current_user() -> User | None:
+    """The user behind this request (cached per request): API token first, then the browser session."""
+    if "current_user" not in g:
+        g.current_user = _user_from_token() or _user_from_session()
+    return g.current_user
+
+
+def sign_in(user: User) -> None:
+    session.clear()
+    session.permanent = True
+    session["user_id"] = user.id
+    session["stamp"] = user.security_stamp
+
+
+def sign_out() -> None:
+    session.clear()
+    g.pop("current_user", None)
+
+
+def has_role(user: User | None, *roles: str) -> bool:
+    return user is not None and (user.role in roles or user.role == "admin")
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Send anonymous browsers to the sign-in page (API clients get 401)."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            if request.path.startswith("/api/"):
+                abort(401, description="sign in or send an API token")
+            return redirect(url_for("auth.login", next=request.full_path))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def role_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Allow only these roles (admins always); others get 403."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not has_role(current_user(), *roles):
+                abort(403, description="your account may not do this")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

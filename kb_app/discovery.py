@@ -1,0 +1,180 @@
+"""Search and record data computed once for both the HTML pages and the JSON API."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from flask import current_app, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from indexing import SearchQuery
+
+from .catalogue import language_versions, to_interchange
+from .errors.handlers import ApiError
+from .models import KINDS, LANGUAGES, Module, Record
+from .search_service import get_search_service
+
+MODES = ("hybrid", "semantic", "keyword")
+FILTERS = ("kind", "lang", "theme", "country", "audience", "level")
+MAX_PER_PAGE = 100
+MAX_QUERY_CHARS = 5000
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    mode: str = "hybrid"
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    page: int = 1
+    per_page: int = 10
+    ui_lang: str | None = None
+
+    def as_args(self, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments for links to this search (another page, another mode, a filter less)."""
+        args: dict[str, Any] = {"q": self.q} if self.q else {}
+        if self.mode != "hybrid":
+            args["mode"] = self.mode
+        for name, values in self.filters.items():
+            if values:
+                args[name] = values
+        if self.per_page != 10:
+            args["per_page"] = self.per_page
+        args.update({k: v for k, v in changes.items()})
+        return {k: v for k, v in args.items() if v not in (None, "", [])}
+
+
+def _bad(param: str, message: str) -> ApiError:
+    return ApiError(400, "invalid_parameter", f"{param}: {message}")
+
+
+def _int(args: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
+    raw = args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(str(raw))
+    except ValueError:
+        raise _bad(name, f"must be a whole number, not {str(raw)[:40]!r}") from None
+    if not low <= value <= high:
+        raise _bad(name, f"must be between {low} and {high}")
+    return value
+
+
+def parse_search_params(args: Any, *, allowed_extra: tuple[str, ...] = (), strict: bool = True,
+                        ui_lang: str | None = None) -> SearchParams:
+    """Read and check search parameters; unknown names and bad values raise a 400 naming the parameter."""
+    known = {"q", "mode", "page", "per_page", *FILTERS, *allowed_extra}
+    if strict:
+        for name in args.keys():
+            if name not in known:
+                raise _bad(name, "unknown parameter")
+    q = (args.get("q") or "").strip()
+    if "\x00" in q:
+        raise _bad("q", "contains a NUL character")
+    if len(q) > MAX_QUERY_CHARS:
+        raise _bad("q", f"is {len(q)} characters long; the limit is {MAX_QUERY_CHARS}")
+    mode = args.get("mode") or "hybrid"
+    if mode not in MODES:
+        raise _bad("mode", f"must be one of {', '.join(MODES)}")
+    filters: dict[str, list[str]] = {}
+    for name in FILTERS:
+        values = [v for raw in args.getlist(name) for v in str(raw).split(",") if v.strip()] if hasattr(args, "getlist") \
+            else [v for v in str(args.get(name) or "").split(",") if v.strip()]
+        values = [v.strip() for v in values]
+        if name == "kind" and any(v not in KINDS for v in values):
+            raise _bad("kind", f"must be one of {', '.join(KINDS)}")
+        if name == "lang" and any(v not in LANGUAGES for v in values):
+            raise _bad("lang", f"must be among {', '.join(LANGUAGES)}")
+        if name == "country":
+            values = [v.upper() for v in values]
+        if values:
+            filters[name] = values
+    page = _int(args, "page", 1, 1, 10_000)
+    per_page = _int(args, "per_page", 10, 1, MAX_PER_PAGE)
+    return SearchParams(q=q, mode=mode, filters=filters, page=page, per_page=per_page, ui_lang=ui_lang)
+
+
+def record_url(record: Record, external: bool = True) -> str:
+    return url_for("records.show", record_id=record.id, _external=external)
+
+
+def load_in_order(session: Session, ids: list[int]) -> list[Record]:
+    """Published records for the given ids, in the order of the ids (missing or unpublished ones dropped)."""
+    if not ids:
+        return []
+    rows = session.scalars(
+        select(Record).where(Record.id.in_(ids), Record.status == "published")
+        .options(selectinload(Record.themes), selectinload(Record.organisation))
+    )
+    by_id = {r.id: r for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def record_card(record: Record) -> dict[str, Any]:
+    """The short form of a record used in result lists, related lists and reading lists."""
+    return {
+        "id": record.id,
+        "external_id": record.external_id,
+        "kind": record.kind,
+        "lang": record.lang,
+        "title": record.title,
+        "summary": record.summary,
+        "organisation": record.organisation.name if record.organisation else None,
+        "country": record.country,
+        "city": record.city,
+        "year": record.year,
+        "themes": [t.slug for t in record.themes],
+        "url": record_url(record),
+        "api_url": url_for("api.record", record_id=record.id, _external=True),
+    }
+
+
+def run_search(session: Session, params: SearchParams) -> dict[str, Any]:
+    """Search, then load the records in rank order: the data both the results page and the API render."""
+    service = get_search_service(current_app)
+    results = service.search(SearchQuery(text=params.q, mode=params.mode, filters=params.filters,
+                                         page=params.page, per_page=params.per_page, ui_lang=params.ui_lang))
+    records = {r.id: r for r in load_in_order(session, [h.id for h in results.hits])}
+    items = []
+    for hit in results.hits:
+        record = records.get(hit.id)
+        if record is None:
+            continue
+        card = record_card(record)
+        card.update({"snippet": hit.snippet, "score": round(float(hit.score), 6), "matched_by": hit.matched_by})
+        items.append(card)
+    return {
+        "query": {"q": params.q, "mode": params.mode, "detected_lang": results.query_lang,
+                  "filters": params.filters, "concepts": results.concepts, "suggestion": results.suggestion},
+        "total": results.total,
+        "page": params.page,
+        "per_page": params.per_page,
+        "results": items,
+        "facets": results.facets,
+    }
+
+
+def record_detail(session: Session, record: Record, related: int = 6) -> dict[str, Any]:
+    """Everything a record page and the record endpoint show: all fields, other language versions, related records."""
+    data = record_card(record)
+    data["fields"] = to_interchange(record)
+    if record.module is not None:
+        module: Module = record.module
+        data["curriculum"] = {"path": module.path.slug, "module": module.slug, "position": record.position}
+    data["versions"] = [record_card(r) for r in language_versions(session, record)]
+    try:
+        hits = get_search_service(current_app).related(record.id, k=related + 4)
+    except KeyError:
+        hits = []
+    version_ids = {v["id"] for v in data["versions"]}
+    related_records = load_in_order(session, [h.id for h in hits if h.id != record.id and h.id not in version_ids])
+    data["related"] = [record_card(r) for r in related_records[:related]]
+    return data
+
+
+def get_published(session: Session, record_id: int) -> Record:
+    record = session.get(Record, record_id)
+    if record is None or not record.is_published:
+        raise ApiError(404, "not_found", f"no published record with id {record_id}")
+    return record
