@@ -74,7 +74,7 @@ def _notify_after_commit(session: Session) -> None:
         callback()
 
 
-def _mark_dirty(session: Session, _flush_context: Any) -> None:
+def _mark_dirty(session: Session, _flush_context: Any, _instances: Any) -> None:
     if any(isinstance(o, Record) for o in list(session.new) + list(session.dirty) + list(session.deleted)):
         session.info["index_dirty"] = True
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -15,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from indexing import IndexDoc, SearchEngine, SearchQuery, SearchResults
-from indexing.dense_index import IndexMismatchError
 
 from .db import latest_change_seq
 from .models import PRACTICE_FIELDS, IndexChange, Record
@@ -64,15 +62,13 @@ class SearchService:
 
     # -- engine --------------------------------------------------------------------------------------
     def _open_engine(self) -> SearchEngine:
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            return SearchEngine.open(self.index_dir, encoder=self.encoder_name, thesaurus_path=self.thesaurus)
-        except IndexMismatchError as exc:
-            # Never query an index built by another model: start from empty and rebuild from the database.
-            log.warning("index in %s was built with different settings (%s); rebuilding it", self.index_dir, exc)
-            shutil.rmtree(self.index_dir)
-            self.index_dir.mkdir(parents=True)
-            return SearchEngine.open(self.index_dir, encoder=self.encoder_name, thesaurus_path=self.thesaurus)
+        # An index built by another model is never queried: the engine starts empty and we rebuild from the database.
+        engine = SearchEngine.open(self.index_dir, encoder=self.encoder_name, thesaurus_path=self.thesaurus,
+                                   on_mismatch="reset")
+        if engine.needs_rebuild:
+            log.warning("index in %s was built with other settings; rebuilding it from the database", self.index_dir)
+            self._state_file.unlink(missing_ok=True)
+        return engine
 
     @property
     def engine(self) -> SearchEngine:

@@ -10,7 +10,6 @@ from click.testing import CliRunner, Result
 
 from kb_app.cli import main
 
-from .conftest import FreshDatabase
 
 
 def record(**fields: Any) -> dict[str, Any]:
@@ -38,7 +37,7 @@ class Kb:
 
 
 @pytest.fixture()
-def kb(tmp_path: Path, databases: FreshDatabase) -> Kb:
+def kb(tmp_path: Path, databases: Any) -> Kb:
     tool = Kb(tmp_path / "data", databases.url())
     result = tool("init", "--no-corpus")
     assert result.exit_code == 0, result.output
