@@ -41,11 +41,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     logging.basicConfig(level=getattr(logging, str(app.config["KB_LOG_LEVEL"]).upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Migrations and model loading are routine; their INFO lines drown what an operator needs to see.
+    for noisy in ("alembic", "sentence_transformers", "httpx", "faiss"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    from . import db, search_service
+    from . import db, search_service, security
 
     db.init_app(app)
     search_service.init_app(app)
+    security.init_app(app)
 
     from .errors import bp as errors_bp
     from .search import bp as search_bp

@@ -281,6 +281,55 @@ def serve_command(app: Flask, host: str, port: int, threads: int) -> None:
     serve(app, host=host, port=port, threads=threads, ident="micro-kb")
 
 
+@main.command("check", help="Compare the indexes with the database; --repair rebuilds them when they disagree.")
+@click.option("--repair", is_flag=True, help="Rebuild the indexes when they disagree with the database.")
+@with_app
+def check_command(app: Flask, repair: bool) -> None:
+    from .consistency import check_index
+
+    _require_schema(app)
+    report = check_index(app)
+    click.echo(report.summary())
+    if report.consistent:
+        return
+    if not repair:
+        raise click.ClickException("the indexes disagree with the database; run `kb check --repair`")
+    count = build_indexes(app)
+    after = check_index(app)
+    if not after.consistent:
+        raise click.ClickException(f"still inconsistent after rebuilding: {after.summary()}")
+    click.echo(f"repaired: reindexed {count} records")
+
+
+@main.command("backup", help="Write the database and uploaded files to a .tar.gz (consistent while serving).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_app
+def backup_command(app: Flask, output: Path) -> None:
+    from .backup import BackupError, write_backup
+
+    _require_schema(app)
+    try:
+        counts = write_backup(get_engine(app), Path(app.config["KB_DATA_DIR"]) / "uploads", output)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backed up {counts.get('records', 0)} records and {sum(counts.values())} rows to {output}")
+
+
+@main.command("restore", help="Restore a backup into an empty knowledge base and rebuild the indexes.")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_app
+def restore_command(app: Flask, archive: Path) -> None:
+    from .backup import BackupError, restore_backup
+
+    ensure_schema(app)
+    try:
+        counts = restore_backup(get_engine(app), Path(app.config["KB_DATA_DIR"]) / "uploads", archive)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    indexed = build_indexes(app)
+    click.echo(f"restored {counts.get('records', 0)} records; indexed {indexed}")
+
+
 def _mount_encoder_commands() -> None:
     try:
         from indexing.encoder_cli import encoder

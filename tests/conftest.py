@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from click.testing import CliRunner, Result
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from kb_app import create_app
-from kb_app.cli import initialise
+from kb_app.cli import initialise, main
 
 # Set to a PostgreSQL URL (e.g. postgresql://root@127.0.0.1:5432/test) to run the suite against PostgreSQL:
 # every fixture then gets a database of its own on that server.
@@ -102,3 +103,31 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture()
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+class Kb:
+    """Runs `kb` against one data dir and database, as a shell user would."""
+
+    def __init__(self, data_dir: Path, database_url: str):
+        self.data_dir = data_dir
+        self.env = {"KB_DATA_DIR": str(data_dir), "DATABASE_URL": database_url}
+
+    def __call__(self, *args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(main, list(args), env=self.env, input=input, catch_exceptions=False)
+
+
+@pytest.fixture()
+def kb(tmp_path: Path, databases: FreshDatabase) -> Kb:
+    """`kb` on an empty, initialised knowledge base of its own."""
+    tool = Kb(tmp_path / "data", databases.url())
+    result = tool("init", "--no-corpus")
+    assert result.exit_code == 0, result.output
+    return tool
+
+
+@pytest.fixture()
+def make_kb(tmp_path: Path, databases: FreshDatabase):  # noqa: ANN201 - returns a factory
+    """Factory for further, uninitialised knowledge bases (a second data dir and database)."""
+    def factory(name: str) -> Kb:
+        return Kb(tmp_path / name, databases.url())
+    return factory

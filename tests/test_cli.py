@@ -5,10 +5,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-from click.testing import CliRunner, Result
+from conftest import Kb
 
-from kb_app.cli import main
+
 
 
 
@@ -26,31 +25,13 @@ def write_jsonl(path: Path, rows: list[Any]) -> Path:
     return path
 
 
-class Kb:
-    """Runs `kb` against one data dir and database, as a shell user would."""
-
-    def __init__(self, data_dir: Path, database_url: str):
-        self.env = {"KB_DATA_DIR": str(data_dir), "DATABASE_URL": database_url}
-
-    def __call__(self, *args: str, input: str | None = None) -> Result:
-        return CliRunner().invoke(main, list(args), env=self.env, input=input, catch_exceptions=False)
-
-
-@pytest.fixture()
-def kb(tmp_path: Path, databases: Any) -> Kb:
-    tool = Kb(tmp_path / "data", databases.url())
-    result = tool("init", "--no-corpus")
-    assert result.exit_code == 0, result.output
-    return tool
-
-
-def exported(kb: Kb) -> list[dict[str, Any]]:
+def exported(kb: Any) -> list[dict[str, Any]]:
     result = kb("export", "--format", "jsonl")
     assert result.exit_code == 0, result.output
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 
 
-def test_import_then_export_gives_back_the_records(kb: Kb, tmp_path: Path) -> None:
+def test_import_then_export_gives_back_the_records(kb: Any, tmp_path: Path) -> None:
     rows = [record(id="ext-1"), record(id="ext-2", lang="es", title="Microcrédito para costureras",
                                        body="Un fondo de garantía ayuda a mujeres migrantes.", country="ES")]
     result = kb("import", str(write_jsonl(tmp_path / "in.jsonl", rows)))
@@ -61,7 +42,7 @@ def test_import_then_export_gives_back_the_records(kb: Kb, tmp_path: Path) -> No
     assert out[1]["title"] == "Microcrédito para costureras" and out[1]["themes"] == ["access-to-credit"]
 
 
-def test_importing_the_same_id_again_updates_instead_of_duplicating(kb: Kb, tmp_path: Path) -> None:
+def test_importing_the_same_id_again_updates_instead_of_duplicating(kb: Any, tmp_path: Path) -> None:
     kb("import", str(write_jsonl(tmp_path / "a.jsonl", [record(id="ext-1")])))
     result = kb("import", str(write_jsonl(tmp_path / "b.jsonl", [record(id="ext-1", title="Titolo nuovo")])))
     assert "1 updated" in result.output
@@ -70,7 +51,7 @@ def test_importing_the_same_id_again_updates_instead_of_duplicating(kb: Kb, tmp_
     assert [r["title"] for r in exported(kb)] == ["Titolo nuovo"]
 
 
-def test_a_file_with_bad_lines_imports_nothing_and_names_every_fault(kb: Kb, tmp_path: Path) -> None:
+def test_a_file_with_bad_lines_imports_nothing_and_names_every_fault(kb: Any, tmp_path: Path) -> None:
     rows = [
         record(id="ok-1"),
         "{not json",
@@ -93,7 +74,7 @@ def test_a_file_with_bad_lines_imports_nothing_and_names_every_fault(kb: Kb, tmp
     assert exported(kb) == []
 
 
-def test_skip_invalid_imports_the_good_lines(kb: Kb, tmp_path: Path) -> None:
+def test_skip_invalid_imports_the_good_lines(kb: Any, tmp_path: Path) -> None:
     rows = [record(id="ok-1"), record(id="bad", lang="xx"), record(id="ok-2")]
     result = kb("import", "--skip-invalid", str(write_jsonl(tmp_path / "mixed.jsonl", rows)))
     assert result.exit_code == 0
@@ -101,7 +82,7 @@ def test_skip_invalid_imports_the_good_lines(kb: Kb, tmp_path: Path) -> None:
     assert [r["id"] for r in exported(kb)] == ["ok-1", "ok-2"]
 
 
-def test_latin1_file_is_refused_with_the_line(kb: Kb, tmp_path: Path) -> None:
+def test_latin1_file_is_refused_with_the_line(kb: Any, tmp_path: Path) -> None:
     path = tmp_path / "latin1.jsonl"
     path.write_bytes(json.dumps(record(id="a")).encode() + b"\n" +
                      json.dumps(record(id="b", title="Cr\u00e9dito"), ensure_ascii=False).encode("latin-1") + b"\n")
@@ -111,11 +92,11 @@ def test_latin1_file_is_refused_with_the_line(kb: Kb, tmp_path: Path) -> None:
     assert exported(kb) == []
 
 
-def test_csv_export_imports_back(kb: Kb, tmp_path: Path) -> None:
+def test_csv_export_imports_back(kb: Any, make_kb: Any, tmp_path: Path) -> None:
     kb("import", str(write_jsonl(tmp_path / "in.jsonl", [record(id="c-1", themes=["access-to-credit", "women-entrepreneurs"])])))
     csv_file = tmp_path / "out.csv"
     assert kb("export", "--format", "csv", "--output", str(csv_file)).exit_code == 0
-    other = Kb(tmp_path / "other", "")
+    other = make_kb("other")
     assert other("init", "--no-corpus").exit_code == 0
     result = other("import", str(csv_file))
     assert result.exit_code == 0, result.output
@@ -144,7 +125,7 @@ def test_commands_before_init_say_so(tmp_path: Path) -> None:
     assert "run `kb init` first" in result.output
 
 
-def test_users_create_and_refuse_duplicates(kb: Kb) -> None:
+def test_users_create_and_refuse_duplicates(kb: Any) -> None:
     ok = kb("users", "create", "--email", "admin@example.org", "--role", "admin", "--password", "correct horse battery")
     assert ok.exit_code == 0, ok.output
     dup = kb("users", "create", "--email", "ADMIN@example.org", "--role", "admin", "--password", "correct horse battery")
@@ -155,8 +136,52 @@ def test_users_create_and_refuse_duplicates(kb: Kb) -> None:
     assert short.exit_code != 0 and "at least" in short.output
 
 
-def test_reindex_reports_the_published_records(kb: Kb, tmp_path: Path) -> None:
+def test_reindex_reports_the_published_records(kb: Any, tmp_path: Path) -> None:
     kb("import", str(write_jsonl(tmp_path / "in.jsonl", [record(id="r-1"), record(id="r-2")])))
     result = kb("reindex")
     assert result.exit_code == 0, result.output
     assert "reindexed 2 records" in result.output
+
+
+def test_backup_then_restore_into_an_empty_knowledge_base(kb: Any, make_kb: Any, tmp_path: Path) -> None:
+    kb("import", str(write_jsonl(tmp_path / "in.jsonl", [record(id="b-1"), record(id="b-2", lang="de", title="Bürgschaft",
+                                                                                     body="Ein Bürgschaftsfonds ersetzt Sicherheiten.")])))
+    kb("users", "create", "--email", "ed@example.org", "--role", "editor", "--password", "correct horse battery")
+    archive = tmp_path / "kb.tar.gz"
+    result = kb("backup", "--output", str(archive))
+    assert result.exit_code == 0, result.output
+    assert "backed up 2 records" in result.output
+    other = make_kb("restored")
+    restored = other("restore", str(archive))
+    assert restored.exit_code == 0, restored.output
+    assert "restored 2 records; indexed 2" in restored.output
+    assert exported(other) == exported(kb)
+    again = other("restore", str(archive))
+    assert again.exit_code != 0 and "restore into an empty one" in again.output
+    # the restored account can still be created against (unique email kept)
+    dup = other("users", "create", "--email", "ed@example.org", "--role", "editor", "--password", "correct horse battery")
+    assert dup.exit_code != 0 and "exists already" in dup.output
+
+
+def test_restore_refuses_a_file_that_is_not_a_backup(kb: Any, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.tar.gz"
+    junk.write_bytes(b"not a tarball")
+    result = kb("restore", str(junk))
+    assert result.exit_code != 0 and "not a kb backup" in result.output
+
+
+def test_check_finds_and_repairs_an_index_that_lost_records(kb: Any, tmp_path: Path) -> None:
+    import shutil
+
+    kb("import", str(write_jsonl(tmp_path / "in.jsonl", [record(id="k-1"), record(id="k-2")])))
+    assert "consistent" in kb("check").output
+    # Simulate a lost index (a disk mishap): the database is the truth, the index must follow it.
+    shutil.rmtree(kb.data_dir / "index")
+    (kb.data_dir / "index").mkdir()
+    (kb.data_dir / "index" / "sync_state.json").write_text('{"seq": 999999}')
+    bad = kb("check")
+    assert bad.exit_code != 0 and "2 missing from the index" in bad.output
+    fixed = kb("check", "--repair")
+    assert fixed.exit_code == 0, fixed.output
+    assert "repaired: reindexed 2 records" in fixed.output
+    assert "consistent" in kb("check").output

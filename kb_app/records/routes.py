@@ -1,2 +1,74 @@
-"""Routes of the records area."""
-from . import bp  # noqa: F401
+"""The record page: a practice or resource laid out like its template, with other versions and related material."""
+from __future__ import annotations
+
+import re
+
+from flask import render_template, url_for
+
+from ..db import get_session
+from ..discovery import get_published, record_detail
+from ..i18n import resolve_ui_lang
+from ..models import PRACTICE_FIELDS
+from ..search.vocabulary import (
+    audience_label,
+    competence_area_label,
+    format_label,
+    kind_label,
+    level_label,
+    practice_field_label,
+)
+from . import bp
+
+_BLANK_LINE = re.compile(r"\n\s*\n")
+
+
+@bp.app_template_filter("paragraphs")
+def paragraphs(text: str | None) -> list[list[str]]:
+    """Split stored plain text into paragraphs of lines, so templates keep its breaks without |safe."""
+    if not text:
+        return []
+    return [block.strip().split("\n") for block in _BLANK_LINE.split(text.strip()) if block.strip()]
+
+
+@bp.app_template_filter("web_link")
+def web_link(url: str | None) -> str | None:
+    """The URL if it is a plain web address; anything else (javascript:, data:) is not linked."""
+    if url and re.match(r"^https?://[^\s]+$", url.strip(), re.IGNORECASE):
+        return url.strip()
+    return None
+
+
+@bp.get("/records/<int:record_id>")
+def show(record_id: int) -> str:
+    session = get_session()
+    record = get_published(session, record_id)
+    data = record_detail(session, record)
+    ui_lang = resolve_ui_lang()
+    sections = [("body", practice_field_label("body"), record.body)]
+    if record.kind == "practice":
+        sections += [(f, practice_field_label(f), getattr(record, f)) for f in PRACTICE_FIELDS]
+    curriculum = None
+    if record.module is not None:
+        module = record.module
+        curriculum = {
+            "path_title": module.path.title(ui_lang),
+            "path_url": url_for("search.browse_path", slug=module.path.slug),
+            "module_title": module.title(ui_lang),
+            "module_url": url_for("search.browse_path", slug=module.path.slug, _anchor=f"module-{module.slug}"),
+            "module_position": module.position,
+            "position": record.position,
+        }
+    return render_template(
+        "records/show.html",
+        record=record,
+        data=data,
+        sections=[s for s in sections if s[2]],
+        themes=[(t.slug, t.label(ui_lang)) for t in record.themes],
+        curriculum=curriculum,
+        kind_label=kind_label(record.kind),
+        audience=audience_label(record.audience),
+        level=level_label(record.level),
+        competence_area=competence_area_label(record.competence_area),
+        format=format_label(record.format),
+        api_url=data["api_url"],
+    )

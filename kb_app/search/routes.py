@@ -1,2 +1,206 @@
-"""Routes of the search area."""
-from . import bp  # noqa: F401
+"""Pages of the search area: home, results, browse by theme / country / curriculum path, and the overview."""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import abort, render_template, request, url_for
+from sqlalchemy import select
+
+from ..countries import COUNTRY_CODES
+from ..db import get_session
+from ..discovery import FILTERS, SearchParams, parse_search_params, record_card, run_search
+from ..i18n import country_name, language_name, resolve_ui_lang, text_dir
+from ..models import LANGUAGES, CurriculumPath, Theme
+from . import bp
+from .catalogue_counts import (
+    counts_by_country,
+    counts_by_kind,
+    counts_by_language,
+    curriculum_paths,
+    latest,
+    list_published,
+    partners_in,
+    path_outline,
+    themes_with_counts,
+)
+from .charts import bar_chart
+from .partner_map import HEIGHT, PARTNER_COUNTRIES, WIDTH, country_map
+from .vocabulary import facet_label, facet_title, mode_label
+
+BROWSE_PER_PAGE = 20
+
+
+def _page_arg() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+        abort(400, description="page must be a whole number from 1 to 10000")
+    return int(raw)
+
+
+@bp.get("/")
+def home() -> str:
+    session = get_session()
+    ui_lang = resolve_ui_lang()
+    themes = [(theme, n) for theme, n in themes_with_counts(session)]
+    return render_template(
+        "search/home.html",
+        themes=themes,
+        latest=[record_card(r) for r in latest(session, "practice", 6)],
+        by_language=counts_by_language(session),
+        by_kind=counts_by_kind(session),
+        params=SearchParams(ui_lang=ui_lang),
+    )
+
+
+def _facet_links(params: SearchParams, facets: dict[str, dict[str, int]], themes: dict[str, Theme]) -> list[dict[str, Any]]:
+    """Each facet with its values: label, count, whether chosen, and the link that toggles it."""
+    out = []
+    for name in FILTERS:
+        counts = dict(facets.get(name, {}))
+        chosen = params.filters.get(name, [])
+        for value in chosen:
+            counts.setdefault(value, 0)
+        if not counts:
+            continue
+        values = []
+        for value, n in counts.items():
+            selected = value in chosen
+            new = [v for v in chosen if v != value] if selected else [*chosen, value]
+            values.append({
+                "value": value, "count": n, "selected": selected,
+                "label": facet_label(name, value, themes),
+                "lang": value if name == "lang" else None,
+                "href": url_for("search.results", **params.as_args(**{name: new, "page": None})),
+            })
+        out.append({"name": name, "title": facet_title(name), "values": values})
+    return out
+
+
+def _pages(current: int, last: int) -> list[int | None]:
+    """Page numbers to show: the first, the last and two either side of the current one (None marks a gap)."""
+    wanted = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+    shown: list[int | None] = []
+    for number in wanted:
+        if shown and number - (shown[-1] or 0) > 1:
+            shown.append(None)
+        shown.append(number)
+    return shown
+
+
+@bp.get("/search")
+def results() -> str:
+    ui_lang = resolve_ui_lang()
+    params = parse_search_params(request.args, strict=False, ui_lang=ui_lang)
+    session = get_session()
+    themes = {t.slug: t for t in session.scalars(select(Theme))}
+    searched = bool(params.q or params.filters)
+    data = run_search(session, params) if searched else None
+    last_page = max(1, -(-data["total"] // params.per_page)) if data else 1
+    active_filters = [
+        {"name": name, "value": value, "title": facet_title(name), "label": facet_label(name, value, themes),
+         "href": url_for("search.results", **params.as_args(**{name: [v for v in values if v != value], "page": None}))}
+        for name, values in params.filters.items() for value in values
+    ]
+    api_args = params.as_args(page=params.page if params.page > 1 else None)
+    return render_template(
+        "search/results.html",
+        params=params,
+        data=data,
+        facets=_facet_links(params, data["facets"], themes) if data else [],
+        active_filters=active_filters,
+        modes=[(mode, mode_label(mode), url_for("search.results", **params.as_args(mode=mode, page=None)))
+               for mode in ("hybrid", "semantic", "keyword")],
+        pages=_pages(params.page, last_page),
+        last_page=last_page,
+        themes=themes,
+        api_url="/api/v1/search" + ("?" + urlencode(api_args, doseq=True) if api_args else ""),
+        page_url=lambda n: url_for("search.results", **params.as_args(page=n if n > 1 else None)),
+    )
+
+
+# -- browse -------------------------------------------------------------------------------------------
+
+@bp.get("/browse/themes")
+def browse_themes() -> str:
+    return render_template("browse/themes.html", themes=themes_with_counts(get_session()))
+
+
+@bp.get("/browse/themes/<slug>")
+def browse_theme(slug: str) -> str:
+    session = get_session()
+    theme = session.scalar(select(Theme).where(Theme.slug == slug))
+    if theme is None:
+        abort(404, description=f"There is no theme called {slug!r}.")
+    listing = list_published(session, theme=theme, page=_page_arg(), per_page=BROWSE_PER_PAGE)
+    return render_template("browse/listing.html", heading=theme.label(resolve_ui_lang()), theme=theme,
+                           listing=listing, cards=[record_card(r) for r in listing.records],
+                           search_filter=("theme", theme.slug), pages=_pages(listing.page, listing.pages),
+                           page_url=lambda n: url_for("search.browse_theme", slug=slug, page=n if n > 1 else None),
+                           api_url=f"/api/v1/search?{urlencode({'theme': theme.slug})}", partners=[])
+
+
+@bp.get("/browse/countries")
+def browse_countries() -> str:
+    counts = counts_by_country(get_session())
+    rows = sorted(counts.items(), key=lambda item: (item[0] not in PARTNER_COUNTRIES, -item[1], country_name(item[0])))
+    return render_template("browse/countries.html", countries=rows, partner_countries=PARTNER_COUNTRIES)
+
+
+@bp.get("/browse/countries/<code>")
+def browse_country(code: str) -> str:
+    code = code.upper()
+    if code not in COUNTRY_CODES:
+        abort(404, description=f"There is no country with the code {code!r}.")
+    session = get_session()
+    listing = list_published(session, country=code, page=_page_arg(), per_page=BROWSE_PER_PAGE)
+    return render_template("browse/listing.html", heading=country_name(code), theme=None, country=code,
+                           listing=listing, cards=[record_card(r) for r in listing.records],
+                           search_filter=("country", code), pages=_pages(listing.page, listing.pages),
+                           page_url=lambda n: url_for("search.browse_country", code=code, page=n if n > 1 else None),
+                           api_url=f"/api/v1/search?{urlencode({'country': code})}", partners=partners_in(session, code))
+
+
+@bp.get("/browse/paths")
+def browse_paths() -> str:
+    return render_template("browse/paths.html", paths=curriculum_paths(get_session()))
+
+
+@bp.get("/browse/paths/<slug>")
+def browse_path(slug: str) -> str:
+    session = get_session()
+    path = session.scalar(select(CurriculumPath).where(CurriculumPath.slug == slug))
+    if path is None:
+        abort(404, description=f"There is no learning path called {slug!r}.")
+    outline = path_outline(session, path)
+    return render_template("browse/path.html", path=path, outline=outline,
+                           cards={r.id: record_card(r) for item in outline for r in item.resources})
+
+
+# -- overview -----------------------------------------------------------------------------------------
+
+@bp.get("/overview")
+def overview() -> str:
+    session = get_session()
+    ui_lang = resolve_ui_lang()
+    rtl = text_dir(ui_lang) == "rtl"
+    themes = themes_with_counts(session)
+    by_theme = bar_chart(
+        [(theme.label(ui_lang), n, url_for("search.browse_theme", slug=theme.slug))
+         for theme, n in sorted(themes, key=lambda item: -item[1])], rtl=rtl)
+    languages = counts_by_language(session)
+    by_language = bar_chart(
+        [(language_name(code), n, url_for("search.results", lang=code)) for code, n in languages.items()], rtl=rtl)
+    practices_by_country = counts_by_country(session, kind="practice")
+    all_by_country = counts_by_country(session)
+    return render_template(
+        "search/overview.html",
+        by_theme=by_theme,
+        by_language=by_language,
+        map_countries=country_map(practices_by_country),
+        map_width=WIDTH, map_height=HEIGHT,
+        practices_by_country=practices_by_country,
+        all_by_country=all_by_country,
+        by_kind=counts_by_kind(session),
+        languages=LANGUAGES,
+    )

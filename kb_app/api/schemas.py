@@ -1,0 +1,200 @@
+"""JSON Schemas of what the API answers, kept next to the routes; the OpenAPI document and the contract tests use them."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..countries import COUNTRY_CODES
+from ..interchange import DATE_FIELDS, FIELD_ORDER, INT_FIELDS, PATHS, REQUIRED, TEXT_LIMITS
+from ..models import AUDIENCES, KINDS, LANGUAGES, LEVELS, VISIBILITIES
+
+STR = {"type": "string"}
+INT = {"type": "integer"}
+BOOL = {"type": "boolean"}
+NULLABLE_STR = {"type": ["string", "null"]}
+NULLABLE_INT = {"type": ["integer", "null"]}
+DATETIME = {"type": ["string", "null"], "format": "date-time"}
+LANG = {"type": "string", "enum": list(LANGUAGES)}
+KIND = {"type": "string", "enum": list(KINDS)}
+EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,119}$"
+
+
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def closed(properties: dict[str, Any], required: list[str] | None = None, description: str = "") -> dict[str, Any]:
+    """An object with exactly these properties (all required unless a list is given)."""
+    schema: dict[str, Any] = {"type": "object", "properties": properties,
+                              "required": list(properties) if required is None else required,
+                              "additionalProperties": False}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def page_of(item: dict[str, Any], description: str) -> dict[str, Any]:
+    return closed({"total": {"type": "integer", "minimum": 0}, "page": {"type": "integer", "minimum": 1},
+                   "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+                   "results": {"type": "array", "items": item}}, description=description)
+
+
+def by_language(value: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "propertyNames": LANG, "additionalProperties": value}
+
+
+def _interchange_field(name: str) -> dict[str, Any]:
+    if name == "id" or name == "translation_of":
+        return {"type": "string", "pattern": EXTERNAL_ID_PATTERN}
+    if name == "kind":
+        return KIND
+    if name == "lang":
+        return LANG
+    if name == "country":
+        return {"type": "string", "enum": sorted(COUNTRY_CODES)}
+    if name == "themes":
+        return {"type": "array", "items": {"type": "string", "pattern": "^[a-z0-9][a-z0-9\\-]{0,79}$"}}
+    if name in INT_FIELDS:
+        low, high = INT_FIELDS[name]
+        return {"type": "integer", "minimum": low, "maximum": high}
+    if name in DATE_FIELDS:
+        return {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"}
+    if name == "audience":
+        return {"type": "string", "enum": list(AUDIENCES)}
+    if name == "level":
+        return {"type": "string", "enum": list(LEVELS)}
+    if name == "path":
+        return {"type": "string", "enum": list(PATHS)}
+    if name == "url":
+        return {"type": "string", "maxLength": TEXT_LIMITS["url"], "pattern": r"^[hH][tT][tT][pP][sS]?://[^\s<>\"]+$"}
+    return {"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS[name]}
+
+
+INTERCHANGE_RECORD = closed(
+    {name: _interchange_field(name) for name in FIELD_ORDER},
+    required=list(REQUIRED),
+    description="A record in the interchange format: what the export writes, `kb import` reads and POST /records takes.",
+)
+
+CARD_PROPERTIES: dict[str, Any] = {
+    "id": INT,
+    "external_id": NULLABLE_STR,
+    "kind": KIND,
+    "lang": LANG,
+    "title": STR,
+    "summary": STR,
+    "organisation": NULLABLE_STR,
+    "country": NULLABLE_STR,
+    "city": NULLABLE_STR,
+    "year": NULLABLE_INT,
+    "themes": {"type": "array", "items": STR},
+    "url": {"type": "string", "description": "The record's page."},
+    "api_url": {"type": "string", "description": "The record in this API."},
+}
+
+RANKED = {"type": "integer", "minimum": 1}
+MATCHED_BY = {
+    "type": "object",
+    "description": "Which retrieval leg found the result (null: not that one) and, for concepts, "
+                   "the thesaurus labels that bridged the languages.",
+    "properties": {
+        "keyword": {"anyOf": [{"type": "null"}, {"type": "object", "properties": {
+            "rank": RANKED, "terms": {"type": "array", "items": STR}}, "required": ["rank"]}]},
+        "semantic": {"anyOf": [{"type": "null"}, {"type": "object", "properties": {
+            "rank": RANKED, "score": {"type": "number"}}, "required": ["rank"]}]},
+        "concept": {"anyOf": [{"type": "null"}, {"type": "object", "properties": {
+            "rank": RANKED,
+            "concepts": {"type": "array", "items": {"type": "object", "properties": {
+                "id": STR, "label": STR, "doc_label": STR}, "required": ["id", "label"]}}},
+            "required": ["rank", "concepts"]}]},
+    },
+    "required": ["keyword", "semantic", "concept"],
+}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": closed({"error": closed({"status": {"type": "integer", "minimum": 400, "maximum": 599},
+                                      "code": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+                                      "message": STR})},
+                    description="The one error shape of the whole service."),
+    "InterchangeRecord": INTERCHANGE_RECORD,
+    "RecordCard": closed(CARD_PROPERTIES, description="The short form of a published record."),
+    "SearchResult": closed({**CARD_PROPERTIES,
+                            "snippet": {"type": "string", "description": "HTML fragment: escaped text with <mark> around matches."},
+                            "score": {"type": "number"},
+                            "matched_by": MATCHED_BY}),
+    "SearchResponse": closed({
+        "query": closed({
+            "q": STR,
+            "mode": {"type": "string", "enum": ["hybrid", "semantic", "keyword"]},
+            "detected_lang": STR,
+            "filters": {"type": "object", "additionalProperties": {"type": "array", "items": STR}},
+            "concepts": {"type": "array", "items": {
+                "type": "object", "description": "A thesaurus concept the query mentions, with its label in every language.",
+                "properties": {"id": STR, "label": STR, "matched": STR, "labels": by_language(STR)},
+                "required": ["id", "label"]}},
+            "suggestion": NULLABLE_STR,
+        }),
+        "total": {"type": "integer", "minimum": 0},
+        "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+        "results": {"type": "array", "items": ref("SearchResult")},
+        "facets": {"type": "object", "description": "Per filter, the number of matching records for each value.",
+                   "additionalProperties": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}},
+    }),
+    "RecordPage": page_of(ref("RecordCard"), "One page of published records, in id order."),
+    "RecordDetail": closed({
+        **CARD_PROPERTIES,
+        "fields": ref("InterchangeRecord"),
+        "curriculum": closed({"path": STR, "module": STR, "position": NULLABLE_INT},
+                             description="Where a curriculum resource sits in its learning path."),
+        "versions": {"type": "array", "items": ref("RecordCard"), "description": "The same content in other languages."},
+        "related": {"type": "array", "items": ref("RecordCard"), "description": "Related records in any language."},
+    }, required=[*CARD_PROPERTIES, "fields", "versions", "related"]),
+    "Theme": closed({"slug": STR, "labels": by_language(STR), "records": {"type": "integer", "minimum": 0},
+                     "url": NULLABLE_STR, "search_url": STR}),
+    "ThemeList": closed({"themes": {"type": "array", "items": ref("Theme")}}),
+    "Organisation": closed({"slug": STR, "name": STR, "short_name": NULLABLE_STR, "country": NULLABLE_STR,
+                            "city": NULLABLE_STR, "is_partner": BOOL, "role": NULLABLE_STR,
+                            "description": NULLABLE_STR, "records": {"type": "integer", "minimum": 0}}),
+    "OrganisationPage": page_of(ref("Organisation"), "Organisations in slug order."),
+    "Concept": closed({
+        "id": STR,
+        "labels": closed({lang: closed({"pref": NULLABLE_STR, "alt": {"type": "array", "items": STR}})
+                          for lang in LANGUAGES}, description="Preferred and alternative labels in every language."),
+        "broader": {"type": "array", "items": STR},
+        "narrower": {"type": "array", "items": STR},
+        "related": {"type": "array", "items": STR},
+        "themes": {"type": "array", "items": STR},
+        "search_url": STR,
+    }),
+    "ConceptPage": page_of(ref("Concept"), "Thesaurus concepts in id order."),
+    "CurriculumList": closed({"paths": {"type": "array", "items": closed({
+        "slug": STR, "audience": STR, "titles": by_language(STR), "url": NULLABLE_STR,
+        "modules": {"type": "array", "items": closed({
+            "slug": STR, "position": INT, "titles": by_language(STR),
+            "resources": {"type": "array", "items": closed({
+                "id": INT, "external_id": NULLABLE_STR, "lang": LANG, "title": STR, "position": NULLABLE_INT,
+                "api_url": STR})}})}})}}}),
+    "ReadingListSummary": closed({
+        "id": INT, "title": STR, "description": STR,
+        "audience": NULLABLE_STR, "notes_lang": NULLABLE_STR,
+        "visibility": {"type": "string", "enum": list(VISIBILITIES)},
+        "owner": NULLABLE_STR, "mine": BOOL, "items": {"type": "integer", "minimum": 0},
+        "created_at": DATETIME, "updated_at": DATETIME, "url": NULLABLE_STR, "api_url": STR,
+    }),
+    "ReadingListPage": page_of(ref("ReadingListSummary"), "Public reading lists, and the caller's own."),
+    "ReadingList": closed({
+        "list": ref("ReadingListSummary"),
+        "entries": {"type": "array", "items": closed({
+            "position": INT, "heading": NULLABLE_STR, "note": STR,
+            "record": {"anyOf": [{"type": "null"}, ref("RecordCard")]}})},
+    }),
+    "Health": closed({
+        "status": {"type": "string", "enum": ["ok", "degraded"]},
+        "records": closed({"total": {"type": "integer", "minimum": 0},
+                           "by_kind": {"type": "object", "additionalProperties": INT},
+                           "by_language": by_language(INT)}),
+        "index": {"type": "object", "description": "The search index's state (record counts, build time, change log position)."},
+        "encoder": closed({"name": NULLABLE_STR, "path": NULLABLE_STR, "dimension": NULLABLE_INT,
+                           "multilingual": {"type": ["boolean", "null"]}}),
+    }),
+}

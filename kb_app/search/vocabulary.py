@@ -1,0 +1,87 @@
+"""Interface words for the catalogue's coded values (kinds, levels, facets, template fields) in the visitor's language."""
+from __future__ import annotations
+
+from typing import Mapping
+
+from flask_babel import gettext as _
+
+from ..i18n import country_name, language_name
+from ..models import Theme
+
+
+def kind_label(kind: str | None) -> str:
+    return {"practice": _("Good practice"), "resource": _("Learning resource")}.get(kind or "", kind or "")
+
+
+def audience_label(value: str | None) -> str:
+    return {"operator": _("Operators"), "entrepreneur": _("Entrepreneurs")}.get(value or "", value or "")
+
+
+def level_label(value: str | None) -> str:
+    return {"beginner": _("Beginner"), "intermediate": _("Intermediate"),
+            "advanced": _("Advanced")}.get(value or "", value or "")
+
+
+def mode_label(mode: str) -> str:
+    return {"hybrid": _("All"), "semantic": _("Meaning"), "keyword": _("Exact words")}.get(mode, mode)
+
+
+def competence_area_label(value: str | None) -> str:
+    return {
+        "banking-credit": _("Banking and credit"),
+        "business-planning": _("Business planning"),
+        "digital": _("Digital skills"),
+        "economic-financial": _("Economics and finance"),
+        "intercultural": _("Intercultural skills"),
+        "legal-administrative": _("Legal and administrative matters"),
+        "marketing": _("Marketing"),
+        "orientation": _("Orientation and guidance"),
+        "tax-social-security": _("Tax and social security"),
+    }.get(value or "", value or "")
+
+
+def format_label(value: str | None) -> str:
+    return {
+        "case study": _("Case study"), "checklist": _("Checklist"), "exercise": _("Exercise"), "quiz": _("Quiz"),
+        "reading": _("Reading"), "video": _("Video"), "webinar": _("Webinar"),
+    }.get(value or "", value or "")
+
+
+def facet_title(name: str) -> str:
+    return {"kind": _("Type"), "lang": _("Language"), "theme": _("Theme"), "country": _("Country"),
+            "audience": _("Audience"), "level": _("Level")}.get(name, name)
+
+
+def facet_label(name: str, value: str, themes: Mapping[str, Theme]) -> str:
+    """How a facet value reads in the interface: a theme's label, a country's name, a level's word."""
+    from ..i18n import resolve_ui_lang
+
+    if name == "kind":
+        return kind_label(value)
+    if name == "lang":
+        return language_name(value)
+    if name == "theme":
+        theme = themes.get(value)
+        return theme.label(resolve_ui_lang()) if theme else value
+    if name == "country":
+        return country_name(value)
+    if name == "audience":
+        return audience_label(value)
+    if name == "level":
+        return level_label(value)
+    return value
+
+
+def practice_field_label(field: str) -> str:
+    """Headings of the good-practice template, in the order the template presents them."""
+    return {
+        "body": _("Context"),
+        "target_group": _("Target group"),
+        "challenge": _("Challenge addressed"),
+        "method": _("Method and activities"),
+        "results": _("Results"),
+        "resources_needed": _("Resources needed"),
+        "evidence_of_success": _("Evidence of success"),
+        "transferability": _("Transferability"),
+        "difficulties": _("Difficulties and how they were overcome"),
+    }.get(field, field)
