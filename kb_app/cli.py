@@ -339,3 +339,7 @@ def _mount_encoder_commands() -> None:
 
 
 _mount_encoder_commands()
+
+
+if __name__ == "__main__":
+    main()

@@ -129,11 +129,10 @@ def normalise_record(
 
     for key in raw:
         if key not in KNOWN_FIELDS:
-            errors.append(FieldError(str(key)[:60], "unknown field"))
+            errors.append(FieldError(str(key)[:60] or "(empty field name)", "unknown field"))
 
-    for field in REQUIRED:
-        value = raw.get(field)
-        if value is None or (isinstance(value, str) and not value.strip()):
+    for field in ("kind", "lang"):
+        if raw.get(field) in (None, ""):
             errors.append(FieldError(field, "is required"))
 
     kind = raw.get("kind")
@@ -156,6 +155,11 @@ def normalise_record(
             value = _text(field, raw[field], errors)
             if value is not None:
                 out[field] = value
+
+    text_errors = {e.field for e in errors}
+    for field in ("title", "body"):
+        if field not in out and field not in text_errors:
+            errors.append(FieldError(field, "is required"))
 
     country = raw.get("country")
     if country not in (None, ""):

@@ -1,0 +1,36 @@
+"""RFC 8288 Link headers for paginated answers: first, prev, next and last pages of the same query."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Response, request
+
+from .params import MAX_PAGE
+
+
+def last_page(total: int, per_page: int) -> int:
+    return min(MAX_PAGE, max(1, -(-total // per_page)))
+
+
+def page_links(total: int, page: int, per_page: int) -> str:
+    """The Link header value for this request's page, keeping every other query parameter as sent."""
+    kept = [(name, value) for name, values in request.args.lists() if name != "page" for value in values]
+    base = request.base_url
+
+    def link(number: int, rel: str) -> str:
+        query = urlencode([*kept, ("page", str(number))])
+        return f'<{base}?{query}>; rel="{rel}"'
+
+    last = last_page(total, per_page)
+    links = [link(1, "first")]
+    if page > 1:
+        links.append(link(min(page - 1, last), "prev"))
+    if page < last:
+        links.append(link(page + 1, "next"))
+    links.append(link(last, "last"))
+    return ", ".join(links)
+
+
+def with_links(response: Response, total: int, page: int, per_page: int) -> Response:
+    response.headers["Link"] = page_links(total, page, per_page)
+    return response
