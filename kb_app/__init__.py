@@ -45,11 +45,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for noisy in ("alembic", "sentence_transformers", "httpx", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    from . import db, search_service, security
+    from . import db, i18n, search_service, security
 
     db.init_app(app)
     search_service.init_app(app)
     security.init_app(app)
+    i18n.init_app(app)
 
     from .errors import bp as errors_bp
     from .search import bp as search_bp

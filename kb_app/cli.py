@@ -96,7 +96,8 @@ def initialise(app: Flask, load_seed: bool = True) -> dict[str, int]:
         if load_seed:
             if not corpus_dir.is_dir():
                 raise click.ClickException(f"corpus folder {corpus_dir} not found")
-            lines = sum(1 for p in corpus_record_files(corpus_dir) for line in p.open(encoding="utf-8") if line.strip())
+            lines = sum(len([ln for ln in p.read_text(encoding="utf-8").splitlines() if ln.strip()])
+                        for p in corpus_record_files(corpus_dir))
             bar, update = _progress(lines, "loading corpus")
             try:
                 report = load_corpus(session, corpus_dir, progress=update)

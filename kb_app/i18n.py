@@ -56,15 +56,19 @@ def switch_url(lang: str) -> str:
     """The current page in another interface language (keeps the page's own query arguments)."""
     args = [(k, v) for k, values in request.args.lists() for v in values if k != SWITCH_PARAM]
     args.append((SWITCH_PARAM, lang))
-    return f"{request.path}?{urlencode(args)}"
+    return f"{request.script_root}{request.path}?{urlencode(args)}"
 
 
 def language_name(code: str | None, in_lang: str | None = None) -> str:
-    """A language's name in the interface language ("Spanish", "spagnolo", "الإسبانية")."""
+    """A language's name in the interface language ("Spanish", "Spagnolo", "الإسبانية").
+
+    CLDR writes Italian, French and Spanish language names in lower case, as in running text; ours stand
+    alone in badges, lists and facets, where a capital reads right.
+    """
     if not code:
         return ""
-    locale = Locale.parse(in_lang or resolve_ui_lang())
-    return locale.languages.get(code, code)
+    name = Locale.parse(in_lang or resolve_ui_lang()).languages.get(code, code)
+    return name[:1].upper() + name[1:]
 
 
 def native_name(code: str) -> str:

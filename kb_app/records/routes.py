@@ -9,14 +9,7 @@ from ..db import get_session
 from ..discovery import get_published, record_detail
 from ..i18n import resolve_ui_lang
 from ..models import PRACTICE_FIELDS
-from ..search.vocabulary import (
-    audience_label,
-    competence_area_label,
-    format_label,
-    kind_label,
-    level_label,
-    practice_field_label,
-)
+from ..search.vocabulary import practice_field_label
 from . import bp
 
 _BLANK_LINE = re.compile(r"\n\s*\n")
@@ -27,7 +20,18 @@ def paragraphs(text: str | None) -> list[list[str]]:
     """Split stored plain text into paragraphs of lines, so templates keep its breaks without |safe."""
     if not text:
         return []
-    return [block.strip().split("\n") for block in _BLANK_LINE.split(text.strip()) if block.strip()]
+    text = text.replace("\r\n", "\n").strip()
+    return [block.strip().split("\n") for block in _BLANK_LINE.split(text) if block.strip()]
+
+
+@bp.app_template_filter("objectives")
+def objectives(text: str | None) -> list[str]:
+    """Learning objectives as a list: one per line, or separated by semicolons as the corpus writes them."""
+    if not text:
+        return []
+    text = text.replace("\r\n", "\n").strip()
+    parts = text.split("\n") if "\n" in text else text.split(";")
+    return [part.strip(" -•\t") for part in parts if part.strip(" -•\t")]
 
 
 @bp.app_template_filter("web_link")
@@ -65,10 +69,5 @@ def show(record_id: int) -> str:
         sections=[s for s in sections if s[2]],
         themes=[(t.slug, t.label(ui_lang)) for t in record.themes],
         curriculum=curriculum,
-        kind_label=kind_label(record.kind),
-        audience=audience_label(record.audience),
-        level=level_label(record.level),
-        competence_area=competence_area_label(record.competence_area),
-        format=format_label(record.format),
         api_url=data["api_url"],
     )

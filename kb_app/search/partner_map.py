@@ -59,8 +59,11 @@ OUTLINES: dict[str, list[list[tuple[float, float]]]] = {
 }
 PARTNER_COUNTRIES = ("IT", "BE", "ES", "DE")
 # Where each country's count bubble sits (longitude, latitude), away from narrow necks of land.
-LABEL_AT = {"IT": (12.6, 42.9), "ES": (-3.7, 40.2), "DE": (10.2, 51.2), "BE": (4.6, 50.65),
+LABEL_AT = {"IT": (12.6, 42.9), "ES": (-3.7, 40.2), "DE": (10.2, 51.2), "BE": (3.0, 51.75),
             "FR": (2.4, 46.8), "PT": (-8.1, 39.6)}
+
+# Countries too small to hold their bubble get it offshore, with a line to this point inside them.
+LEADER_TO = {"BE": (4.6, 50.65)}
 
 WEST, EAST, NORTH, SOUTH = -10.0, 19.0, 55.3, 35.7
 SCALE = 22.0
@@ -95,6 +98,7 @@ class MapCountry:
     partner: bool
     label_x: float
     label_y: float
+    leader: tuple[float, float] | None = None
 
 
 def country_map(counts: dict[str, int]) -> list[MapCountry]:
@@ -105,6 +109,7 @@ def country_map(counts: dict[str, int]) -> list[MapCountry]:
         n = counts.get(code, 0)
         shade = 0 if n == 0 or top == 0 else min(4, 1 + int(3 * n / top + 0.5))
         x, y = project(*LABEL_AT[code])
+        leader = project(*LEADER_TO[code]) if code in LEADER_TO else None
         out.append(MapCountry(code=code, path=path, count=n, shade=shade, partner=code in PARTNER_COUNTRIES,
-                              label_x=x, label_y=y))
+                              label_x=x, label_y=y, leader=leader))
     return out

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from flask import abort, render_template, request, url_for
 from sqlalchemy import select
@@ -11,7 +10,7 @@ from ..countries import COUNTRY_CODES
 from ..db import get_session
 from ..discovery import FILTERS, SearchParams, parse_search_params, record_card, run_search
 from ..i18n import country_name, language_name, resolve_ui_lang, text_dir
-from ..models import LANGUAGES, CurriculumPath, Theme
+from ..models import CurriculumPath, Theme
 from . import bp
 from .catalogue_counts import (
     counts_by_country,
@@ -26,9 +25,25 @@ from .catalogue_counts import (
 )
 from .charts import bar_chart
 from .partner_map import HEIGHT, PARTNER_COUNTRIES, WIDTH, country_map
-from .vocabulary import facet_label, facet_title, mode_label
+from .vocabulary import (
+    audience_label,
+    competence_area_label,
+    facet_label,
+    facet_title,
+    format_label,
+    kind_label,
+    level_label,
+    mode_label,
+)
 
 BROWSE_PER_PAGE = 20
+
+
+@bp.app_context_processor
+def _vocabulary() -> dict[str, Any]:
+    """The coded-value labels every page template may need (search, browse, records and other areas)."""
+    return {"kind_label": kind_label, "audience_label": audience_label, "level_label": level_label,
+            "format_label": format_label, "competence_area_label": competence_area_label}
 
 
 def _page_arg() -> int:
@@ -41,15 +56,13 @@ def _page_arg() -> int:
 @bp.get("/")
 def home() -> str:
     session = get_session()
-    ui_lang = resolve_ui_lang()
-    themes = [(theme, n) for theme, n in themes_with_counts(session)]
     return render_template(
         "search/home.html",
-        themes=themes,
+        themes=themes_with_counts(session),
         latest=[record_card(r) for r in latest(session, "practice", 6)],
         by_language=counts_by_language(session),
         by_kind=counts_by_kind(session),
-        params=SearchParams(ui_lang=ui_lang),
+        params=SearchParams(ui_lang=resolve_ui_lang()),
     )
 
 
@@ -114,7 +127,7 @@ def results() -> str:
         pages=_pages(params.page, last_page),
         last_page=last_page,
         themes=themes,
-        api_url="/api/v1/search" + ("?" + urlencode(api_args, doseq=True) if api_args else ""),
+        api_url=url_for("api.search", **api_args),
         page_url=lambda n: url_for("search.results", **params.as_args(page=n if n > 1 else None)),
     )
 
@@ -137,7 +150,7 @@ def browse_theme(slug: str) -> str:
                            listing=listing, cards=[record_card(r) for r in listing.records],
                            search_filter=("theme", theme.slug), pages=_pages(listing.page, listing.pages),
                            page_url=lambda n: url_for("search.browse_theme", slug=slug, page=n if n > 1 else None),
-                           api_url=f"/api/v1/search?{urlencode({'theme': theme.slug})}", partners=[])
+                           api_url=url_for("api.search", theme=theme.slug), partners=[])
 
 
 @bp.get("/browse/countries")
@@ -158,7 +171,7 @@ def browse_country(code: str) -> str:
                            listing=listing, cards=[record_card(r) for r in listing.records],
                            search_filter=("country", code), pages=_pages(listing.page, listing.pages),
                            page_url=lambda n: url_for("search.browse_country", code=code, page=n if n > 1 else None),
-                           api_url=f"/api/v1/search?{urlencode({'country': code})}", partners=partners_in(session, code))
+                           api_url=url_for("api.search", country=code), partners=partners_in(session, code))
 
 
 @bp.get("/browse/paths")
@@ -190,7 +203,8 @@ def overview() -> str:
          for theme, n in sorted(themes, key=lambda item: -item[1])], rtl=rtl)
     languages = counts_by_language(session)
     by_language = bar_chart(
-        [(language_name(code), n, url_for("search.results", lang=code)) for code, n in languages.items()], rtl=rtl)
+        [(language_name(code), n, url_for("search.results", lang=code)) for code, n in languages.items()],
+        rtl=rtl, width=420)
     practices_by_country = counts_by_country(session, kind="practice")
     all_by_country = counts_by_country(session)
     return render_template(
@@ -202,5 +216,4 @@ def overview() -> str:
         practices_by_country=practices_by_country,
         all_by_country=all_by_country,
         by_kind=counts_by_kind(session),
-        languages=LANGUAGES,
     )

@@ -5,7 +5,7 @@ from typing import Mapping
 
 from flask_babel import gettext as _
 
-from ..i18n import country_name, language_name
+from ..i18n import country_name, language_name, resolve_ui_lang
 from ..models import Theme
 
 
@@ -54,8 +54,6 @@ def facet_title(name: str) -> str:
 
 def facet_label(name: str, value: str, themes: Mapping[str, Theme]) -> str:
     """How a facet value reads in the interface: a theme's label, a country's name, a level's word."""
-    from ..i18n import resolve_ui_lang
-
     if name == "kind":
         return kind_label(value)
     if name == "lang":
