@@ -258,8 +258,9 @@ def users_create(app: Flask, email: str, role: str, name: str, organisation: str
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--trusted-proxy", default=None, help="Address of a load balancer whose X-Forwarded-For/-Proto headers are believed ('*' for any).")
 @with_app
-def serve_command(app: Flask, host: str, port: int, threads: int) -> None:
+def serve_command(app: Flask, host: str, port: int, threads: int, trusted_proxy: str | None) -> None:
     from waitress import serve
 
     from .models import Record
@@ -279,7 +280,12 @@ def serve_command(app: Flask, host: str, port: int, threads: int) -> None:
     ensure_schema(app)
     get_search_service(app).engine  # noqa: B018 - load the model and index before the first request
     click.echo(f"serving on http://{host}:{port}", err=True)
-    serve(app, host=host, port=port, threads=threads, ident="micro-kb")
+    proxy: dict[str, Any] = {}
+    if trusted_proxy:
+        # Rate limits and the sign-in throttle key on the client address: take it from the proxy's header.
+        proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_count": 1,
+                 "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto", "clear_untrusted_proxy_headers": True}
+    serve(app, host=host, port=port, threads=threads, ident="micro-kb", **proxy)
 
 
 @main.command("check", help="Compare the indexes with the database; --repair rebuilds them when they disagree.")
