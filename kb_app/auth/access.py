@@ -51,15 +51,27 @@ def current_user() -> User | None:
     return g.current_user
 
 
-def sign_in(user: User) -> None:
+# Session keys that outlive signing in and out: the visitor's choice of interface language.
+KEPT_ON_SIGN_IN = ("ui_lang",)
+
+
+def _clear_session() -> None:
+    kept = {key: session[key] for key in KEPT_ON_SIGN_IN if key in session}
     session.clear()
+    session.update(kept)
+
+
+def sign_in(user: User) -> None:
+    # A fresh session (no keys from before) so a planted session cannot be carried into the signed-in one.
+    _clear_session()
     session.permanent = True
     session["user_id"] = user.id
     session["stamp"] = user.security_stamp
+    g.current_user = user
 
 
 def sign_out() -> None:
-    session.clear()
+    _clear_session()
     g.pop("current_user", None)
 
 

@@ -71,8 +71,9 @@ class AccountForm(FlaskForm):
     email = _email_field(_l("E-mail address"))
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)], render_kw={"maxlength": 200})
     role = SelectField(_l("Role"), choices=[])
-    organisation = SelectField(_l("Organisation"), choices=[],
-                               description=_l("Required for partners: they may edit only their organisation's records."))
+    organisation = SelectField(
+        _l("Organisation"), choices=[],
+        description=_l("Required for partners: they may edit only their organisation's records."))
     password = _new_password_field(_l("Password (optional)"), required=False)
 
     def __init__(self, *args: Any, organisations: list[tuple[str, str]] | None = None, **kwargs: Any):

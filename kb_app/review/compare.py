@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from ..models import Record, Revision
 
@@ -51,11 +51,13 @@ def word_diff(old: str, new: str) -> list[Segment]:
     return segments
 
 
-def compare_snapshots(old: dict[str, Any], new: dict[str, Any], fields: tuple[str, ...]) -> list[FieldChange]:
-    """The fields (in the given order) whose values differ between two snapshots."""
+def compare_snapshots(old: dict[str, Any], new: dict[str, Any], fields: tuple[str, ...],
+                      show: Callable[[str, Any], Any] | None = None) -> list[FieldChange]:
+    """The fields (in the given order) whose values differ between two snapshots; `show` turns codes into words."""
+    show = show or (lambda _field, value: value)
     changes = []
     for name in fields:
-        before, after = _as_text(old.get(name)), _as_text(new.get(name))
+        before, after = _as_text(show(name, old.get(name))), _as_text(show(name, new.get(name)))
         if before != after:
             changes.append(FieldChange(name, before, after, word_diff(before, after)))
     return changes

@@ -1,6 +1,8 @@
 """Interface words for workflow statuses, revision actions and roles, in the visitor's language."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 
 
@@ -35,3 +37,18 @@ def action_label(action: str | None) -> str:
 def role_label(role: str | None) -> str:
     return {"admin": _("Administrator"), "editor": _("Editor"), "partner": _("Partner"),
             "trainer": _("Trainer")}.get(role or "", role or "")
+
+
+def snapshot_value(field: str, value: Any) -> Any:
+    """A revision's stored value as a reader knows it: language, country and status names instead of codes."""
+    from ..i18n import country_name, language_name
+
+    if value in (None, "", []):
+        return value
+    if field == "status":
+        return status_label(value)
+    if field == "lang":
+        return language_name(value)
+    if field == "country":
+        return country_name(value)
+    return value

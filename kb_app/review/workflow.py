@@ -1,4 +1,4 @@
-"""The moderation workflow: who may see or change a record, and the status each action leads to (each one a revision)."""
+"""The moderation workflow: who may see or change a record, and the status each action leads to."""
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -33,7 +33,7 @@ def is_reviewer(user: User | None) -> bool:
 
 
 def owns(user: User | None, record: Record) -> bool:
-    """Whether the record belongs to the partner's organisation (a record belongs to the organisation that submitted it)."""
+    """Whether the record belongs to the partner's organisation (the organisation that submitted it)."""
     return (user is not None and user.role == "partner" and user.organisation_id is not None
             and record.organisation_id == user.organisation_id)
 

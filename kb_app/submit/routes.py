@@ -1,2 +1,392 @@
-"""Routes of the submit area."""
-from . import bp  # noqa: F401
+"""Pages of the submit area: a partner's submissions, the case-study form, preview, sending for review, attachments."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from indexing import detect_language
+
+from ..auth.access import current_user, login_required, role_required
+from ..auth.forms import ConfirmForm
+from ..catalogue import add_revision, to_interchange
+from ..countries import COUNTRY_CODES
+from ..db import get_session
+from ..discovery import SearchParams, run_search
+from ..i18n import country_name, language_name, resolve_ui_lang
+from ..interchange import InvalidRecord, normalise_record
+from ..models import LANGUAGES, PRACTICE_FIELDS, Attachment, Organisation, Record, Theme, User
+from ..review.compare import compare_snapshots, pick_pair
+from ..review.vocabulary import action_label, snapshot_value, status_label
+from ..review.workflow import (
+    apply_action,
+    can_act,
+    can_edit,
+    can_view,
+    is_reviewer,
+    last_review_comment,
+    owns,
+)
+from ..uploads import remove_upload, stored_path
+from . import bp
+from .duplicates import possible_duplicates
+from .forms import PracticeForm, record_form_data, set_choices
+from .sections import COMPARED_FIELDS, SECTIONS, field_label
+from .submission import (
+    MAX_FILES_PER_SAVE,
+    incomplete_message,
+    max_upload_bytes,
+    max_upload_mb,
+    missing_for_review,
+    root_of,
+    save_practice,
+    theme_slugs,
+)
+
+log = logging.getLogger(__name__)
+SUBMITTERS = ("partner", "editor")
+# Copied from the original into a new translation: the facts that do not change with the language.
+TRANSLATION_KEEPS = ("country", "city", "year", "start_date", "end_date", "contact", "url")
+
+
+@bp.before_request
+def _allow_attachments() -> None:
+    # Several attachments may come with one save; each one is checked against the per-file limit in the view,
+    # so an over-large file is reported on the form instead of losing everything typed to a bare 413 page.
+    if request.method == "POST" and request.endpoint in ("submit.new", "submit.edit"):
+        request.max_content_length = MAX_FILES_PER_SAVE * max_upload_bytes() + 4 * 1024 * 1024
+
+
+@bp.context_processor
+def _submit_context() -> dict[str, Any]:
+    return {"status_label": status_label, "action_label": action_label, "field_label": field_label,
+            "max_upload_mb": max_upload_mb()}
+
+
+def _me() -> User:
+    user = current_user()
+    if user is None:  # login_required ran first; this keeps type checkers and surprises out
+        abort(401)
+    return user
+
+
+def _record(record_id: int) -> Record:
+    record = get_session().get(Record, record_id)
+    if record is None:
+        abort(404, description=_("There is no such record."))
+    return record
+
+
+def _viewable(record_id: int) -> Record:
+    """A record the user owns or reviews (its private page shows comments and history, so published is not enough)."""
+    record = _record(record_id)
+    user = _me()
+    if not (is_reviewer(user) or owns(user, record)):
+        abort(403, description=_("This record belongs to another organisation."))
+    return record
+
+
+def _confirmed() -> None:
+    if not ConfirmForm().validate_on_submit():
+        abort(400, description=_("The form had expired. Please try again."))
+
+
+def _choices(form: PracticeForm, user: User) -> None:
+    db = get_session()
+    ui_lang = resolve_ui_lang()
+    themes = sorted(((t.slug, t.label(ui_lang)) for t in db.scalars(select(Theme))), key=lambda p: p[1].casefold())
+    countries = sorted(((c, country_name(c)) for c in COUNTRY_CODES), key=lambda p: p[1].casefold())
+    organisations = None
+    if is_reviewer(user):
+        rows = db.scalars(select(Organisation).order_by(func.lower(Organisation.name)))
+        organisations = [(o.slug, o.name) for o in rows]
+    set_choices(form, languages=[(code, language_name(code)) for code in LANGUAGES], countries=countries,
+                themes=themes, organisations=organisations)
+
+
+def _after_save(record: Record, form: PracticeForm) -> Response:
+    if form.preview.data:
+        return redirect(url_for("submit.show", record_id=record.id))
+    flash(_("Saved."), "info")
+    return redirect(url_for("submit.edit", record_id=record.id))
+
+
+def _render_form(form: PracticeForm, record: Record | None, original: Record | None, status: int = 200,
+                 detected: str | None = None) -> Any:
+    return render_template("submit/form.html", form=form, record=record, original=original, sections=SECTIONS,
+                           detected=detected, max_files=MAX_FILES_PER_SAVE, confirm=ConfirmForm()), status
+
+
+@bp.get("/submit")
+@role_required(*SUBMITTERS)
+def index() -> str:
+    user = _me()
+    db = get_session()
+    query = select(Record).options(selectinload(Record.revisions)).order_by(Record.updated_at.desc(), Record.id.desc())
+    if user.role == "partner":
+        query = query.where(Record.organisation_id == user.organisation_id)
+    else:
+        mine = [Record.created_by_id == user.id]
+        if user.organisation_id is not None:
+            mine.append(Record.organisation_id == user.organisation_id)
+        query = query.where(or_(*mine))
+    records = list(db.scalars(query.limit(500)))
+    return render_template("submit/index.html", records=records, user=user, last_review_comment=last_review_comment)
+
+
+@bp.get("/submit/translate")
+@role_required(*SUBMITTERS)
+def translate() -> str:
+    """Find a published practice to translate."""
+    q = (request.args.get("q") or "").strip()[:500]
+    results: list[dict[str, Any]] = []
+    if q:
+        found = run_search(get_session(), SearchParams(q=q, filters={"kind": ["practice"]}, per_page=20,
+                                                       ui_lang=resolve_ui_lang()))
+        results = found["results"]
+    return render_template("submit/translate.html", q=q, results=results)
+
+
+def _original_from(value: Any) -> Record | None:
+    """The published practice a new record translates (from the query string or the hidden form field)."""
+    if value in (None, ""):
+        return None
+    if not str(value).isdigit():
+        abort(404, description=_("There is no such record."))
+    original = get_session().get(Record, int(str(value)))
+    if original is None or not original.is_published or original.kind != "practice":
+        abort(404, description=_("Only a published practice can be translated."))
+    return root_of(original)
+
+
+@bp.route("/submit/new", methods=["GET", "POST"])
+@role_required(*SUBMITTERS)
+def new() -> Any:
+    user = _me()
+    if user.role == "partner" and user.organisation is None:
+        abort(403, description=_("Your account belongs to no organisation; ask an administrator."))
+    form = PracticeForm()
+    _choices(form, user)
+    original = _original_from(request.form.get("translation_of") if request.method == "POST"
+                              else request.args.get("translation_of"))
+    if request.method == "POST":
+        record = save_practice(form, user, None, original)
+        if record is not None:
+            return _after_save(record, form)
+        return _render_form(form, None, original)
+    if original is not None:
+        form.translation_of.data = str(original.id)
+        for name in TRANSLATION_KEEPS:
+            value = getattr(original, name)
+            getattr(form, name).data = str(value) if value is not None else ""
+        form.themes.data = [t.slug for t in original.themes]
+    return _render_form(form, None, original)
+
+
+@bp.route("/submit/<int:record_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(record_id: int) -> Any:
+    record = _viewable(record_id)
+    user = _me()
+    if not can_edit(user, record):
+        if owns(user, record) and record.kind == "practice":
+            flash(_("This practice cannot be changed while it is %(status)s.", status=status_label(record.status)),
+                  "error")
+            return redirect(url_for("submit.show", record_id=record.id))
+        abort(403, description=_("You may not change this record."))
+    if request.method == "POST":
+        form = PracticeForm()
+        _choices(form, user)
+        saved = save_practice(form, user, record, None)
+        if saved is not None:
+            return _after_save(saved, form)
+        return _render_form(form, record, None)
+    form = PracticeForm(data=record_form_data(record))
+    _choices(form, user)
+    text = "\n".join(filter(None, (record.title, record.summary, record.body)))
+    detected = detect_language(text, hint=record.lang) if text else record.lang
+    # The language is offered as detected from the text; a note says so when that differs from what is stored.
+    form.lang.data = detected
+    if request.args.get("check"):
+        data = to_interchange(record)
+        for error in missing_for_review(data):
+            form.add_error(error.field, incomplete_message())
+    return _render_form(form, record, None, detected=detected if detected != record.lang else None)
+
+
+@bp.get("/submit/<int:record_id>")
+@login_required
+def show(record_id: int) -> str:
+    record = _viewable(record_id)
+    user = _me()
+    duplicates = None
+    if record.status != "published" and record.kind == "practice":
+        duplicates = possible_duplicates(get_session(), record)
+    return render_template(
+        "submit/show.html", record=record, duplicates=duplicates, confirm=ConfirmForm(),
+        can_edit=can_edit(user, record), can_send=can_act(user, record, "submitted"),
+        can_withdraw=can_act(user, record, "withdrawn"), review_comment=last_review_comment(record),
+        versions=_versions(record), sections=_sections(record),
+    )
+
+
+def _versions(record: Record) -> list[Record]:
+    root = root_of(record)
+    rows = get_session().scalars(select(Record).where(
+        or_(Record.id == root.id, Record.translation_of_id == root.id), Record.id != record.id).order_by(Record.lang))
+    return list(rows)
+
+
+def _sections(record: Record) -> list[tuple[str, str]]:
+    """The record's filled-in template sections as (label, text), in template order."""
+    names = ("summary", "body", *PRACTICE_FIELDS)
+    return [(field_label(n), getattr(record, n)) for n in names if getattr(record, n)]
+
+
+@bp.post("/submit/<int:record_id>/send")
+@login_required
+def send(record_id: int) -> Response:
+    _confirmed()
+    record = _viewable(record_id)
+    user = _me()
+    if not can_act(user, record, "submitted"):
+        abort(403, description=_("This record cannot be sent for review now."))
+    data = to_interchange(record)
+    try:
+        normalise_record(data, theme_slugs=theme_slugs())
+        missing = missing_for_review(data)
+    except InvalidRecord as exc:
+        missing = exc.errors
+    if missing:
+        flash(_("Some sections still need to be filled in before the practice can be sent for review."), "error")
+        return redirect(url_for("submit.edit", record_id=record.id, check=1))
+    apply_action(get_session(), record, "submitted", user)
+    get_session().commit()
+    log.info("account %s sent record %s for review", user.id, record.id)
+    flash(_("Sent for review. An editor will publish it or reply with comments."), "info")
+    return redirect(url_for("submit.show", record_id=record.id))
+
+
+@bp.post("/submit/<int:record_id>/withdraw")
+@login_required
+def withdraw(record_id: int) -> Response:
+    _confirmed()
+    record = _viewable(record_id)
+    user = _me()
+    if not can_act(user, record, "withdrawn"):
+        abort(403, description=_("This record cannot be withdrawn now."))
+    apply_action(get_session(), record, "withdrawn", user)
+    get_session().commit()
+    flash(_("Withdrawn from review: it is a draft again."), "info")
+    return redirect(url_for("submit.show", record_id=record.id))
+
+
+@bp.post("/submit/<int:record_id>/delete")
+@login_required
+def delete(record_id: int) -> Response:
+    _confirmed()
+    record = _viewable(record_id)
+    user = _me()
+    if record.status != "draft" or not can_edit(user, record):
+        abort(403, description=_("Only a draft can be deleted."))
+    names = [a.stored_name for a in record.attachments]
+    db = get_session()
+    db.delete(record)
+    db.commit()
+    for name in names:
+        remove_upload(current_app.config["KB_DATA_DIR"], name)
+    log.info("account %s deleted draft %s", user.id, record_id)
+    flash(_("The draft has been deleted."), "info")
+    return redirect(url_for("submit.index"))
+
+
+@bp.post("/submit/<int:record_id>/translation")
+@login_required
+def link_translation(record_id: int) -> Response:
+    """Link the record to the published original it translates (or unlink it when no original is given)."""
+    _confirmed()
+    record = _viewable(record_id)
+    user = _me()
+    if not can_edit(user, record):
+        abort(403, description=_("You may not change this record."))
+    db = get_session()
+    target_id = request.form.get("original", "")
+    if target_id:
+        target = db.get(Record, int(target_id)) if target_id.isdigit() else None
+        if target is None or not target.is_published or target.id == record.id:
+            abort(404, description=_("There is no such published record."))
+        target = root_of(target)
+        if target.id == record.id or target.lang == record.lang:
+            flash(_("A translation must be in another language than its original."), "error")
+            return redirect(url_for("submit.show", record_id=record.id))
+        record.translation_of = target
+        add_revision(db, record, "translation_linked", user, comment=target.external_id)
+        flash(_("Linked as a translation of “%(title)s”.", title=target.title), "info")
+    elif record.translation_of is not None:
+        record.translation_of = None
+        add_revision(db, record, "translation_linked", user, comment=None)
+        flash(_("The link to the original has been removed."), "info")
+    db.commit()
+    return redirect(url_for("submit.show", record_id=record.id))
+
+
+@bp.post("/submit/<int:record_id>/attachments/<int:attachment_id>/delete")
+@login_required
+def remove_attachment(record_id: int, attachment_id: int) -> Response:
+    _confirmed()
+    record = _viewable(record_id)
+    user = _me()
+    if not can_edit(user, record):
+        abort(403, description=_("You may not change this record."))
+    attachment = get_session().get(Attachment, attachment_id)
+    if attachment is None or attachment.record_id != record.id:
+        abort(404, description=_("There is no such attachment."))
+    db = get_session()
+    stored_name, filename = attachment.stored_name, attachment.filename
+    record.attachments.remove(attachment)
+    add_revision(db, record, "attachment_removed", user, comment=filename)
+    db.commit()
+    remove_upload(current_app.config["KB_DATA_DIR"], stored_name)
+    flash(_("The attachment has been removed."), "info")
+    return redirect(url_for("submit.edit", record_id=record.id))
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def attachment(attachment_id: int) -> Response:
+    """Download an attachment: anyone for a published record, otherwise its owners and the editors."""
+    found = get_session().get(Attachment, attachment_id)
+    if found is None:
+        abort(404, description=_("There is no such attachment."))
+    record = found.record
+    if not record.is_published:
+        user = current_user()
+        if user is None:
+            return redirect(url_for("auth.login", next=request.full_path))
+        if not can_view(user, record):
+            abort(403, description=_("This attachment belongs to a record that is not published."))
+    path = stored_path(current_app.config["KB_DATA_DIR"], found.stored_name)
+    if not path.is_file():
+        abort(404, description=_("The file of this attachment is missing."))
+    response = send_file(path, mimetype=found.content_type, as_attachment=True, download_name=found.filename,
+                         max_age=0 if not record.is_published else 3600, etag=found.sha256)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if not record.is_published:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/submit/<int:record_id>/history")
+@login_required
+def history(record_id: int) -> str:
+    record = _viewable(record_id)
+    old, new_ = pick_pair(record, request.args.get("from"), request.args.get("to"))
+    changes = compare_snapshots(old.snapshot, new_.snapshot, COMPARED_FIELDS, snapshot_value) if old and new_ else []
+    return render_template("submit/history.html", record=record, old=old, new=new_, changes=changes,
+                           back_url=url_for("submit.show", record_id=record.id), compare_endpoint="submit.history")
+

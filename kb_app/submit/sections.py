@@ -36,7 +36,8 @@ HELP = {
     "contact": _l("A name, role or e-mail address people may contact about the practice. It will be public."),
     "url": _l("A web page about the practice, starting with http:// or https://."),
     "organisation": _l("The organisation the record belongs to."),
-    "attachments": _l("Optional: PDF, DOCX, ODT, PNG or JPEG files. If the form shows an error, choose the files again."),
+    "attachments": _l("Optional: PDF, DOCX, ODT, PNG or JPEG files. "
+                      "If the form shows an error, choose the files again."),
 }
 
 LABELS = {
@@ -76,7 +77,7 @@ SECTIONS: tuple[tuple[str, object, object, tuple[str, ...]], ...] = (
      ("body", *PRACTICE_FIELDS)),
     ("place", _l("Where and when"), _l("Place and dates help people find practices near them."),
      ("country", "city", "year", "start_date", "end_date")),
-    ("topics", _l("Themes"), _l("Choose every theme that fits."), ("themes",)),
+    ("topics", _l("What the practice is about"), _l("Choose every theme that fits."), ("themes",)),
     ("contact", _l("Contact and links"), _l("How readers can learn more."), ("contact", "url", "organisation")),
     ("files", _l("Attachments"), _l("Reports, leaflets or photos that document the practice."), ("attachments",)),
 )
