@@ -1,0 +1,21 @@
+"""Cross-language search library: keyword (Whoosh), dense (FAISS) and thesaurus concepts, fused."""
+
+from indexing.dense_index import IndexMismatchError
+from indexing.documents import IndexDoc
+from indexing.encoders import load_encoder
+from indexing.engine import EngineSettings, Hit, SearchEngine, SearchQuery, SearchResults
+from indexing.fusion import rrf_fuse
+from indexing.language import detect_language
+
+__all__ = [
+    "EngineSettings",
+    "Hit",
+    "IndexDoc",
+    "IndexMismatchError",
+    "SearchEngine",
+    "SearchQuery",
+    "SearchResults",
+    "detect_language",
+    "load_encoder",
+    "rrf_fuse",
+]

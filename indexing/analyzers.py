@@ -1,0 +1,182 @@
+"""Per-language text analysis (tokens, stop words, accent folding, stemming, Arabic normalisation)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from whoosh.analysis import Analyzer, Filter, RegexTokenizer
+from whoosh.lang import stemmer_for_language, stopwords_for_language
+
+LANGUAGES: tuple[str, ...] = ("it", "en", "fr", "es", "de", "ar")
+
+# Words are runs of letters/digits; combining marks (Latin accents in decomposed text, Arabic
+# harakat, tatweel) stay inside the word so they can be normalised away instead of splitting it.
+WORD_PATTERN = re.compile(r"[\w\u0300-\u036f\u0610-\u061a\u0640\u064b-\u065f\u0670\u06d6-\u06ed]+")
+
+_ARABIC_MARKS = re.compile(r"[\u0610-\u061a\u0640\u064b-\u065f\u0670\u06d6-\u06ed]")
+_ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي"})
+
+# Light10-style affixes (Larkey et al.), written in normalised form (ة->ه, ى->ي).
+_ARABIC_ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
+_ARABIC_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
+
+# Whoosh ships no Arabic stop list; these are the function words that carry no topic.
+_ARABIC_STOPWORDS_RAW = """
+في من على إلى الى عن مع هذا هذه ذلك تلك التي الذي الذين اللذين اللتين هو هي هم هن نحن انت أنت
+انا أنا كان كانت يكون تكون ليس لا لم لن ما ماذا متى اين أين كيف كل بعض غير بين عند حتى ثم او أو ام
+أم بل لكن قد قال وقد وكان وهو وهي كما لدى منذ خلال حول ضد دون فيه فيها منه منها عليه عليها اليه
+إليه اليها إليها به بها له لها لهم وفي ومن وعلى وإلى أن ان إن إذا اذا التى ايضا أيضا جدا يا عبر
+"""
+
+
+def fold_accents(text: str) -> str:
+    """Remove Latin diacritics (é -> e; ß has no decomposition, so it is spelled ss)."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def normalise_arabic(word: str) -> str:
+    """Strip diacritics and tatweel; unify alef, hamza carriers, ta marbuta and alef maqsura."""
+    return _ARABIC_MARKS.sub("", word).translate(_ARABIC_LETTERS)
+
+
+def stem_arabic(word: str) -> str:
+    """Light stemming: conjunction و, article forms (ال, بال, لل, ...), then common suffixes."""
+    if len(word) > 3 and word.startswith("و"):
+        word = word[1:]
+    for article in _ARABIC_ARTICLES:
+        if word.startswith(article) and len(word) - len(article) >= 2:
+            word = word[len(article):]
+            break
+    for suffix in _ARABIC_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            word = word[: -len(suffix)]
+    return word
+
+
+def _is_arabic(word: str) -> bool:
+    return any("\u0600" <= c <= "\u06ff" for c in word)
+
+
+@lru_cache(maxsize=8)
+def _stopwords(lang: str) -> frozenset[str]:
+    if lang == "ar":
+        return frozenset(normalise_arabic(w) for w in _ARABIC_STOPWORDS_RAW.split())
+    extra = {"fr": {"les"}, "it": {"fra"}}.get(lang, set())  # missing from Whoosh's lists
+    return frozenset(fold_accents(w.lower()) for w in set(stopwords_for_language(lang)) | extra)
+
+
+@lru_cache(maxsize=8)
+def _stemmer(lang: str):
+    return stemmer_for_language(lang)
+
+
+@lru_cache(maxsize=200_000)
+def normalise_term(lang: str, word: str) -> str | None:
+    """The index term for one word in `lang`, or None for a stop word.
+
+    Accents are folded before stemming so that "educacion" and "educación" always get the
+    same stem (the snowball stemmers only recognise some suffixes in their accented form).
+    """
+    if lang not in LANGUAGES:
+        lang = "en"
+    word = word.lower()
+    if _is_arabic(word):
+        word = normalise_arabic(word)
+        if not word or word in _stopwords("ar"):
+            return None
+        return stem_arabic(word)
+    word = fold_accents(word)
+    if not word or word in _stopwords(lang):
+        return None
+    if lang == "ar" or word.isdigit():
+        return word
+    return _stemmer(lang)(word)
+
+
+@dataclass(frozen=True)
+class Term:
+    """An analysed word with its place in the original text."""
+
+    term: str
+    start: int
+    end: int
+
+
+def analyze(lang: str, text: str) -> list[Term]:
+    """Index terms of `text` in `lang` with character offsets; stop words are dropped."""
+    terms = []
+    for match in WORD_PATTERN.finditer(text):
+        term = normalise_term(lang, match.group(0))
+        if term:
+            terms.append(Term(term, match.start(), match.end()))
+    return terms
+
+
+def terms_of(lang: str, text: str) -> list[str]:
+    """Just the index terms of `text` in `lang`, in order."""
+    return [t.term for t in analyze(lang, text)]
+
+
+def term_set(lang: str, text: str) -> set[str]:
+    """The distinct index terms of `text` (faster than `analyze` when order does not matter)."""
+    found = {normalise_term(lang, word) for word in WORD_PATTERN.findall(text)}
+    found.discard(None)
+    return found
+
+
+class TermNormaliser(Filter):
+    """Whoosh filter applying `normalise_term`, so index and query analysis equal `analyze`."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def __eq__(self, other):
+        return isinstance(other, TermNormaliser) and other.lang == self.lang
+
+    def __call__(self, tokens):
+        pos = None
+        for t in tokens:
+            term = normalise_term(self.lang, t.text)
+            if term:
+                # Positions are renumbered over the kept words so phrases match across stop words.
+                if t.positions:
+                    pos = t.pos if pos is None else pos + 1
+                    t.pos = pos
+                t.text = term
+                t.stopped = False
+                yield t
+            elif not t.removestops:
+                t.stopped = True
+                yield t
+
+
+@lru_cache(maxsize=16)
+def whoosh_analyzer(lang: str) -> Analyzer:
+    """The Whoosh analyzer used for the text fields of language `lang`."""
+    return RegexTokenizer(WORD_PATTERN.pattern) | TermNormaliser(lang)
+
+
+@lru_cache(maxsize=4)
+def spelling_analyzer() -> Analyzer:
+    """Lower-cased surface words, used to suggest corrections for misspelt query words."""
+    return RegexTokenizer(WORD_PATTERN.pattern) | SurfaceWord()
+
+
+class SurfaceWord(Filter):
+    """Lower-case a word and drop Arabic marks, keeping accents so suggestions read naturally."""
+
+    def __eq__(self, other):
+        return isinstance(other, SurfaceWord)
+
+    def __call__(self, tokens):
+        for t in tokens:
+            text = t.text.lower()
+            if _is_arabic(text):
+                text = normalise_arabic(text)
+            if len(text) > 1 and not text.isdigit():
+                t.text = text
+                yield t

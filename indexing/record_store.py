@@ -1,0 +1,143 @@
+"""The indexed records' metadata, texts and concept tags, kept in SQLite beside the indexes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from indexing.documents import IndexDoc
+
+STORE_FILE = "records.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    id INTEGER PRIMARY KEY,
+    external_id TEXT, kind TEXT, lang TEXT, title TEXT, summary TEXT, body TEXT,
+    themes TEXT, country TEXT, audience TEXT, level TEXT, organisation TEXT, year INTEGER,
+    concepts TEXT
+)
+"""
+
+
+@dataclass
+class RecordMeta:
+    """What filters, facets and the concept leg need about a record, held in memory."""
+
+    kind: str
+    lang: str
+    themes: list[str]
+    country: str | None
+    audience: str | None
+    level: str | None
+    external_id: str | None
+    concepts: dict[str, float] = field(default_factory=dict)
+
+    def values(self, facet: str) -> list[str]:
+        """The record's values for a facet key (kind, lang, theme, country, audience, level)."""
+        if facet == "theme":
+            return list(self.themes)
+        value = getattr(self, facet, None)
+        return [value] if value else []
+
+
+class RecordStore:
+    """SQLite table of indexed records with an in-memory mirror of their metadata."""
+
+    def __init__(self, folder: Path):
+        self.path = Path(folder) / STORE_FILE
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(_SCHEMA)
+        self.meta: dict[int, RecordMeta] = {}
+        self.by_concept: dict[str, dict[int, float]] = {}
+        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for row in self._db.execute(
+            "SELECT id, kind, lang, themes, country, audience, level, external_id, concepts FROM records"
+        ):
+            self._remember(row[0], RecordMeta(row[1], row[2], json.loads(row[3]), row[4], row[5], row[6], row[7], json.loads(row[8])))
+
+    def _remember(self, record_id: int, meta: RecordMeta) -> None:
+        self._forget(record_id)
+        self.meta[record_id] = meta
+        for concept_id, weight in meta.concepts.items():
+            self.by_concept.setdefault(concept_id, {})[record_id] = weight
+            self._postings.pop(concept_id, None)
+
+    def _forget(self, record_id: int) -> None:
+        old = self.meta.pop(record_id, None)
+        if old:
+            for concept_id in old.concepts:
+                self._postings.pop(concept_id, None)
+                holders = self.by_concept.get(concept_id)
+                if holders is not None:
+                    holders.pop(record_id, None)
+                    if not holders:
+                        del self.by_concept[concept_id]
+
+    def postings(self, concept_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """(record ids, weights) of the records tagged with a concept, as arrays for fast scoring."""
+        cached = self._postings.get(concept_id)
+        if cached is None:
+            holders = self.by_concept.get(concept_id, {})
+            cached = (np.fromiter(holders.keys(), dtype=np.int64, count=len(holders)),
+                      np.fromiter(holders.values(), dtype=np.float64, count=len(holders)))
+            self._postings[concept_id] = cached
+        return cached
+
+    def put(self, docs: list[tuple[IndexDoc, dict[str, float]]]) -> None:
+        """Insert or replace records with their concept weights, in one transaction."""
+        rows = [
+            (
+                d.id, d.external_id, d.kind, d.lang, d.title, d.summary, d.body, json.dumps(list(d.themes)),
+                d.country, d.audience, d.level, d.organisation, d.year, json.dumps(concepts),
+            )
+            for d, concepts in docs
+        ]
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            self._db.execute("COMMIT")
+            for d, concepts in docs:
+                self._remember(
+                    d.id, RecordMeta(d.kind, d.lang, list(d.themes), d.country, d.audience, d.level, d.external_id, dict(concepts))
+                )
+
+    def delete(self, record_ids: list[int]) -> None:
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany("DELETE FROM records WHERE id = ?", [(rid,) for rid in record_ids])
+            self._db.execute("COMMIT")
+            for rid in record_ids:
+                self._forget(rid)
+
+    def texts(self, record_ids: list[int]) -> dict[int, tuple[str, str, str]]:
+        """(title, summary, body) of the given records."""
+        if not record_ids:
+            return {}
+        marks = ",".join("?" * len(record_ids))
+        with self._lock:
+            rows = self._db.execute(f"SELECT id, title, summary, body FROM records WHERE id IN ({marks})", list(record_ids)).fetchall()
+        return {row[0]: (row[1] or "", row[2] or "", row[3] or "") for row in rows}
+
+    def documents(self) -> Iterator[IndexDoc]:
+        """Every stored record as an IndexDoc (used to re-tag after a thesaurus change)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, kind, lang, title, summary, body, themes, country, audience, level, organisation, year, external_id FROM records"
+            ).fetchall()
+        for r in rows:
+            yield IndexDoc(r[0], r[1], r[2], r[3] or "", r[4] or "", r[5] or "", json.loads(r[6]), r[7], r[8], r[9], r[10], r[11], r[12])
+
+    def __len__(self) -> int:
+        return len(self.meta)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

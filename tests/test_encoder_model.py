@@ -1,0 +1,59 @@
+"""The shipped multilingual encoder loads offline and brings translations together."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from indexing.encoder_cli import SHIPPED_MODEL
+
+PAIRS = [
+    (
+        "I need a small loan to open a shop",
+        "Ho bisogno di un piccolo prestito per aprire un negozio",
+        "أحتاج إلى قرض صغير لفتح متجر",
+    ),
+    (
+        "The training course teaches accounting to women",
+        "Il corso di formazione insegna la contabilità alle donne",
+        "تعلم الدورة التدريبية المحاسبة للنساء",
+    ),
+]
+UNRELATED = ["The cat is sleeping on the sofa", "It will rain in the mountains tomorrow"]
+
+
+@pytest.fixture(scope="module")
+def model():
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(SHIPPED_MODEL), device="cpu", local_files_only=True)
+
+
+def _encode(model, texts: list[str]) -> np.ndarray:
+    return np.asarray(model.encode(texts), dtype=np.float32)
+
+
+def test_folder_is_small_and_describes_itself() -> None:
+    size = sum(path.stat().st_size for path in SHIPPED_MODEL.rglob("*") if path.is_file())
+    assert size <= 50 * 1000 * 1000
+    meta = json.loads((SHIPPED_MODEL / "kb_encoder.json").read_text(encoding="utf-8"))
+    assert meta["multilingual"] is True and meta["dimension"] == 384
+    assert {"en", "it", "fr", "es", "de", "ar"} <= set(meta["languages"])
+    assert "CC BY-SA 4.0" in (SHIPPED_MODEL / "README.md").read_text(encoding="utf-8")
+
+
+def test_vectors_are_384_dimensional_and_normalised(model) -> None:
+    vectors = _encode(model, ["microcredito per migranti", ""])
+    assert vectors.shape == (2, 384)
+    assert np.linalg.norm(vectors[0]) == pytest.approx(1.0, abs=1e-2)
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=["loan", "training"])
+def test_translations_are_closer_than_unrelated_sentences(model, pair: tuple[str, str, str]) -> None:
+    english, italian, arabic = _encode(model, list(pair))
+    unrelated = _encode(model, UNRELATED)
+    for translation in (italian, arabic):
+        assert float(english @ translation) > float(np.max(unrelated @ translation))
+    assert float(italian @ arabic) > float(np.max(unrelated @ italian))

@@ -1,0 +1,338 @@
+"""The search engine end to end on a small six-language corpus: real Whoosh, FAISS and encoder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexing import IndexDoc, IndexMismatchError, SearchEngine, SearchQuery
+
+THESAURUS = [
+    {"id": "microcredit", "labels": {
+        "it": {"pref": "microcredito", "alt": ["microprestito"]}, "en": {"pref": "microcredit", "alt": ["microloan"]},
+        "fr": {"pref": "microcrédit", "alt": ["microprêt"]}, "es": {"pref": "microcrédito", "alt": ["micropréstamo"]},
+        "de": {"pref": "Mikrokredit", "alt": ["Kleinkredit"]}, "ar": {"pref": "القروض الصغيرة", "alt": ["قرض صغير"]}}},
+    {"id": "guarantee-fund", "labels": {
+        "it": {"pref": "fondo di garanzia"}, "en": {"pref": "guarantee fund"}, "fr": {"pref": "fonds de garantie"},
+        "es": {"pref": "fondo de garantía"}, "de": {"pref": "Bürgschaftsfonds", "alt": ["Garantiefonds"]},
+        "ar": {"pref": "صندوق الضمان"}}},
+    {"id": "business-plan", "labels": {
+        "it": {"pref": "piano d'impresa", "alt": ["business plan"]}, "en": {"pref": "business plan"},
+        "fr": {"pref": "plan d'affaires"}, "es": {"pref": "plan de negocio"},
+        "de": {"pref": "Businessplan", "alt": ["Geschäftsplan"]}, "ar": {"pref": "خطة العمل"}}},
+    {"id": "intercultural-mediation", "labels": {
+        "it": {"pref": "mediazione interculturale"}, "en": {"pref": "intercultural mediation"},
+        "fr": {"pref": "médiation interculturelle"}, "es": {"pref": "mediación intercultural"},
+        "de": {"pref": "interkulturelle Mediation"}, "ar": {"pref": "الوساطة الثقافية"}}},
+    {"id": "residence-permit", "labels": {
+        "it": {"pref": "permesso di soggiorno"}, "en": {"pref": "residence permit"}, "fr": {"pref": "titre de séjour"},
+        "es": {"pref": "permiso de residencia"}, "de": {"pref": "Aufenthaltstitel"}, "ar": {"pref": "تصريح الإقامة"}}},
+]
+
+
+def doc(id, kind, lang, title, summary, body, themes=(), country=None, **extra) -> IndexDoc:
+    return IndexDoc(id=id, kind=kind, lang=lang, title=title, summary=summary, body=body, themes=list(themes),
+                    country=country, external_id=f"t-{lang}-{id:03d}", **extra)
+
+
+CORPUS = [
+    doc(1, "practice", "it", "Microcredito per donne migranti a Torino",
+        "Uno sportello accompagna le donne straniere dalla prima idea al finanziamento.",
+        "Le operatrici aiutano a preparare la domanda di microcredito e seguono il rimborso. "
+        "Un fondo di garanzia regionale copre parte del rischio della banca.",
+        themes=["access-to-credit"], country="IT"),
+    doc(2, "practice", "es", "Microcrédito para mujeres emprendedoras en Madrid",
+        "Una asociación ofrece crédito y tutoría a mujeres inmigrantes que abren un negocio.",
+        "Las participantes reciben un microcrédito de hasta 15.000 euros y seis meses de tutoría. "
+        "La entidad negocia con la caja de ahorros las condiciones del préstamo.",
+        themes=["access-to-credit", "mentoring"], country="ES"),
+    doc(3, "practice", "de", "Bürgschaftsfonds für Gründerinnen mit Migrationshintergrund",
+        "Eine Förderbank sichert Kleinkredite für Gründerinnen ab.",
+        "Der Bürgschaftsfonds übernimmt bis zu achtzig Prozent des Ausfallrisikos. "
+        "So erhalten Gründerinnen ohne Sicherheiten einen Mikrokredit für ihr Geschäft.",
+        themes=["guarantee-funds"], country="DE"),
+    doc(4, "resource", "fr", "Rédiger un plan d'affaires",
+        "Un module pour apprendre à construire le plan d'affaires d'une petite entreprise.",
+        "La création d'une entreprise commence par une étude de marché. "
+        "Le plan d'affaires présente le projet, les prévisions financières et le besoin de financement.",
+        themes=["business-planning"], country="FR", audience="entrepreneur", level="beginner"),
+    doc(5, "resource", "en", "Writing a business plan for a small shop",
+        "A short unit on turning a shop idea into a business plan a lender can read.",
+        "Start from the customers and the competitors. Estimate sales carefully and list the loans you need.",
+        themes=["business-planning"], country="EU", audience="entrepreneur", level="beginner"),
+    doc(6, "practice", "ar", "القروض الصغيرة للمهاجرين في بلنسية",
+        "جمعية تساعد المهاجرين على الحصول على القُرُوض الصَّغِيرَة لبدء مشاريعهم.",
+        "يقدم المستشارون المرافقة في إعداد خطة العمل ويتابعون السداد مع البنك.",
+        themes=["access-to-credit"], country="ES"),
+    doc(7, "practice", "en", "Intercultural mediation at the bank counter",
+        "Mediators help newcomers explain their project to bank staff.",
+        "Intercultural mediation reduces misunderstandings between loan officers and migrant entrepreneurs.",
+        themes=["mentoring"], country="BE"),
+    doc(8, "resource", "it", "Il permesso di soggiorno per lavoro autonomo",
+        "Quali documenti servono per convertire il permesso di soggiorno e aprire una partita IVA.",
+        "Il fondo dell'associazione paga la consulenza. La garanzia richiesta dalla questura è il reddito minimo.",
+        themes=["legal-administrative"], country="IT", audience="operator", level="intermediate"),
+    doc(9, "practice", "en", "Financial literacy evenings for newcomers",
+        "Evening classes teach recent arrivals how to budget, save and manage household money.",
+        "Volunteers run six sessions on budgeting, bank accounts and avoiding debt traps.",
+        themes=["financial-literacy"], country="BE"),
+    doc(10, "practice", "fr", "Accompagnement des créateurs d'entreprise réfugiés à Lyon",
+         "Un incubateur suit les réfugiés pendant la création de leur entreprise.",
+         "Les créateurs obtiennent un microcrédit grâce au fonds de garantie de la région.",
+         themes=["access-to-credit", "mentoring"], country="FR"),
+]
+
+
+@pytest.fixture(scope="module")
+def thesaurus_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("thesaurus") / "thesaurus.jsonl"
+    path.write_text("\n".join(json.dumps(c, ensure_ascii=False) for c in THESAURUS), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory, thesaurus_path):
+    """One engine over the whole corpus, shared by the read-only tests of this module."""
+    engine = SearchEngine.open(tmp_path_factory.mktemp("index"), thesaurus_path=thesaurus_path)
+    engine.upsert(CORPUS)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture()
+def small_engine(tmp_path, thesaurus_path):
+    engine = SearchEngine.open(tmp_path / "index", thesaurus_path=thesaurus_path)
+    engine.upsert(CORPUS[:4])
+    yield engine
+    engine.close()
+
+
+def ids(results) -> list[int]:
+    return [hit.id for hit in results.hits]
+
+
+def search(engine, text, **kwargs):
+    kwargs.setdefault("per_page", 20)
+    return engine.search(SearchQuery(text=text, **kwargs))
+
+
+# --- cross-language retrieval ---------------------------------------------------------------
+
+
+def test_italian_query_finds_other_languages_through_a_concept(engine):
+    results = search(engine, "microcredito", ui_lang="it")
+    assert results.query_lang == "it"
+    assert {2, 3, 6, 10} <= set(ids(results))  # es, de, ar, fr records
+    assert [c["id"] for c in results.concepts] == ["microcredit"]
+    german = next(h for h in results.hits if h.id == 3)
+    bridge = german.matched_by["concept"]["concepts"][0]
+    assert bridge == {"id": "microcredit", "label": "microcredito", "doc_label": "Mikrokredit"}
+
+
+def test_hybrid_puts_a_cross_language_concept_match_in_the_first_page(engine):
+    results = search(engine, "fondo di garanzia", ui_lang="it", per_page=5)
+    assert 3 in ids(results)  # the German Bürgschaftsfonds practice
+    assert 10 in ids(results)  # the French "fonds de garantie"
+
+
+def test_keyword_mode_crosses_languages_by_concept_expansion(engine):
+    results = search(engine, "guarantee fund", mode="keyword", ui_lang="en")
+    assert {1, 3, 10} <= set(ids(results))
+    french = next(h for h in results.hits if h.id == 10)
+    assert "fonds de garantie" in french.matched_by["keyword"]["terms"]
+
+
+def test_semantic_mode_finds_an_english_paraphrase(engine):
+    results = search(engine, "money management classes for people who just arrived", mode="semantic")
+    assert ids(results)[0] == 9
+    assert results.hits[0].matched_by["semantic"]["score"] > 0.3
+    assert results.hits[0].matched_by["keyword"] is None
+
+
+# --- analysis ---------------------------------------------------------------------------------
+
+
+def test_unaccented_query_finds_accented_words(engine):
+    assert 2 in ids(search(engine, "credito mujeres", mode="keyword"))
+    assert 10 in ids(search(engine, "creation entreprise refugies", mode="keyword"))
+
+
+def test_arabic_query_without_article_or_with_other_spellings_matches(engine):
+    assert 6 in ids(search(engine, "قروض", mode="keyword"))
+    assert 6 in ids(search(engine, "القروض الصغيره", mode="keyword"))  # ه for ة
+    assert 6 in ids(search(engine, "المُهاجِرين", mode="keyword"))  # with harakat
+
+
+def test_stemming_matches_other_word_forms(engine):
+    assert 5 in ids(search(engine, "loan", mode="keyword", ui_lang="en"))
+    assert 3 in ids(search(engine, "Förderbanken", mode="keyword", ui_lang="de"))
+    assert 1 in ids(search(engine, "migrante", mode="keyword", ui_lang="it"))
+
+
+def test_phrase_query_needs_the_words_together(engine):
+    loose = ids(search(engine, "fondo garanzia", mode="keyword", ui_lang="it"))
+    phrase = ids(search(engine, '"fondo di garanzia"', mode="keyword", ui_lang="it"))
+    assert 8 in loose and 8 not in phrase  # record 8 has "fondo" and "garanzia" apart
+    assert 1 in phrase
+
+
+def test_misspelt_query_falls_back_to_close_words(engine):
+    results = search(engine, "microcreditto", mode="keyword", ui_lang="it")
+    assert 1 in ids(results)
+    assert results.suggestion == "microcredito"
+
+
+def test_snippet_is_escaped_and_marks_matches_in_the_record_language(engine):
+    results = search(engine, "microcredito", ui_lang="it")
+    spanish = next(h for h in results.hits if h.id == 2)
+    assert "<mark>microcrédito</mark>" in spanish.snippet
+    assert "<script" not in search(engine, "<script>alert(1)</script> credito").hits[0].snippet
+
+
+# --- filters and facets -----------------------------------------------------------------------
+
+
+def test_filters_restrict_results_and_facets_count_all_of_them(engine):
+    everything = search(engine, "microcredito", ui_lang="it", per_page=1)
+    assert everything.total > 1 and len(everything.hits) == 1
+    assert sum(everything.facets["lang"].values()) == everything.total
+
+    filtered = search(engine, "microcredito", ui_lang="it", filters={"lang": ["es", "de"]}, per_page=1)
+    assert filtered.facets["lang"] == {"de": 1, "es": 1} or set(filtered.facets["lang"]) <= {"de", "es"}
+    assert filtered.total == sum(filtered.facets["lang"].values())
+    page2 = search(engine, "microcredito", ui_lang="it", filters={"lang": ["es", "de"]}, per_page=1, page=2)
+    assert {h.lang for h in filtered.hits + page2.hits} <= {"es", "de"}
+
+    themed = search(engine, "plan", filters={"theme": ["business-planning"], "level": ["beginner"]})
+    assert set(ids(themed)) == {4, 5}
+
+
+def test_empty_query_with_filters_browses(engine):
+    results = search(engine, "", filters={"kind": ["resource"]})
+    assert set(ids(results)) == {4, 5, 8} and results.total == 3
+    assert search(engine, "   ").total == 0
+
+
+def test_unknown_mode_or_filter_is_a_clear_error(engine):
+    with pytest.raises(ValueError, match="mode"):
+        search(engine, "x", mode="fuzzy")
+    with pytest.raises(ValueError, match="filter"):
+        search(engine, "x", filters={"colour": ["red"]})
+
+
+# --- more like this ---------------------------------------------------------------------------
+
+
+def test_related_records_cross_languages(engine):
+    related = engine.related(3, k=5)
+    assert 3 not in [h.id for h in related]
+    assert any(h.lang != "de" and h.matched_by["concept"] for h in related)
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+NASTY = [
+    "", " ", "!!!???", "the of and", "il la di per", "AND", "OR NOT", "*", "\"", "((", ")", "a*b?c~2^3",
+    "title:foo AND (bar OR", "'; DROP TABLE records; --", "<b>bold</b><script>x()</script>",
+    "\x00\x01\x1b[31m", "microcredito \"fondo", "x" * 5000, "crédito " * 900, "مرحبا hello Привет 你好",
+    "\u202e\u200b", "% _ \\", "AND OR NOT TO",
+]
+
+
+@pytest.mark.parametrize("text", NASTY)
+@pytest.mark.parametrize("mode", ["hybrid", "keyword", "semantic"])
+def test_nasty_queries_give_valid_results(engine, text, mode):
+    results = engine.search(SearchQuery(text=text, mode=mode))
+    assert results.total >= len(results.hits)
+    assert all(isinstance(h.snippet, str) for h in results.hits)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=300))
+def test_any_text_is_a_valid_query(engine, text):
+    results = engine.search(SearchQuery(text=text, mode="hybrid"))
+    assert results.total >= len(results.hits) and results.query_lang in {"it", "en", "fr", "es", "de", "ar"}
+
+
+# --- upkeep -----------------------------------------------------------------------------------
+
+
+def test_upsert_and_delete_are_visible_at_once(small_engine):
+    new = doc(50, "practice", "en", "Street food licences for refugee cooks",
+              "How a city office speeds up food stall licences.", "The licence desk explains hygiene rules.")
+    small_engine.upsert([new])
+    assert 50 in ids(search(small_engine, "food stall licence", mode="keyword"))
+    changed = doc(50, "practice", "en", "Bicycle repair workshop", "A repair shop run by newcomers.", "Tools and training.")
+    small_engine.upsert([changed])
+    assert 50 not in ids(search(small_engine, "food stall licence", mode="keyword"))
+    assert 50 in ids(search(small_engine, "bicycle repair", mode="keyword"))
+    small_engine.delete([50, 1])
+    assert small_engine.ids() == {2, 3, 4}
+    assert 1 not in ids(search(small_engine, "microcredito", ui_lang="it"))
+    assert 50 not in ids(search(small_engine, "bicycle repair"))
+
+
+def test_index_survives_close_and_reopen(tmp_path, thesaurus_path):
+    engine = SearchEngine.open(tmp_path / "index", thesaurus_path=thesaurus_path)
+    engine.upsert(CORPUS[:5])
+    engine.delete([2])
+    before = ids(search(engine, "microcredito", ui_lang="it"))
+    engine.close()
+    reopened = SearchEngine.open(tmp_path / "index", thesaurus_path=thesaurus_path)
+    assert reopened.ids() == {1, 3, 4, 5}
+    assert ids(search(reopened, "microcredito", ui_lang="it")) == before
+    assert reopened.stats()["records"] == 4 and reopened.stats()["passages"] >= 8
+    reopened.close()
+
+
+def _other_model(folder: Path) -> str:
+    """A tiny static-embedding sentence-transformers model (another model, another dimension)."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.models import StaticEmbedding
+    from tokenizers import Tokenizer
+
+    from indexing.encoders import teacher_model_path
+
+    tokenizer = Tokenizer.from_file(str(Path(teacher_model_path()) / "tokenizer.json"))
+    SentenceTransformer(modules=[StaticEmbedding(tokenizer, embedding_dim=16)]).save(str(folder))
+    return str(folder)
+
+
+def test_index_built_with_another_model_is_refused(tmp_path, thesaurus_path):
+    engine = SearchEngine.open(tmp_path / "index", thesaurus_path=thesaurus_path)
+    engine.upsert(CORPUS[:2])
+    engine.close()
+    other = _other_model(tmp_path / "tiny-model")
+    with pytest.raises(IndexMismatchError, match="rebuild"):
+        SearchEngine.open(tmp_path / "index", encoder=other, thesaurus_path=thesaurus_path)
+    fresh = SearchEngine.open(tmp_path / "index", encoder=other, thesaurus_path=thesaurus_path, on_mismatch="reset")
+    assert fresh.needs_rebuild and fresh.ids() == set()
+    fresh.rebuild(CORPUS[:3])
+    assert fresh.ids() == {1, 2, 3} and fresh.stats()["dimension"] == 16 and not fresh.needs_rebuild
+    fresh.close()
+
+
+def test_failed_rebuild_leaves_the_old_index_serving(small_engine):
+    def broken_source():
+        yield CORPUS[4]
+        yield CORPUS[5]
+        raise RuntimeError("database went away")
+
+    folders_before = sorted(p.name for p in small_engine.index_dir.iterdir())
+    with pytest.raises(RuntimeError, match="went away"):
+        small_engine.rebuild(broken_source())
+    assert small_engine.ids() == {1, 2, 3, 4}
+    assert 3 in ids(search(small_engine, "Bürgschaftsfonds"))
+    assert sorted(p.name for p in small_engine.index_dir.iterdir()) == folders_before
+
+    seen = []
+    assert small_engine.rebuild(iter(CORPUS[4:7]), progress=seen.append) == 3
+    assert small_engine.ids() == {5, 6, 7} and seen[-1] == 3
+    assert 7 in ids(search(small_engine, "intercultural mediation"))
+    reopened = SearchEngine.open(small_engine.index_dir, thesaurus_path=None)
+    assert reopened.ids() == {5, 6, 7}
+    reopened.close()
