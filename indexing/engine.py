@@ -10,6 +10,7 @@ import shutil
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -148,7 +149,11 @@ class _Generation:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         dense_settings = {"passage_words": settings.passage_words, "max_passages": settings.max_passages}
-        if not fresh and DenseIndex.exists(folder):
+        if not fresh:
+            if not DenseIndex.exists(folder):
+                raise IndexMismatchError(
+                    f"the index in {folder} is incomplete (no dense index); rebuild it (kb reindex)"
+                )
             self.dense = DenseIndex.load(folder, encoder.identity, encoder.dimension)
         else:
             self.dense = DenseIndex(encoder.identity, encoder.dimension, dense_settings)
@@ -189,7 +194,16 @@ class _Prepared:
 
 
 class SearchEngine:
-    """Hybrid cross-language search over one index folder (see `open`)."""
+    """Hybrid cross-language search over one index folder (see `open`).
+
+    A query runs up to three legs, each over-fetching `overfetch` records within the filters:
+    keyword (Whoosh BM25F over the query words, plus the thesaurus concepts the query names,
+    matched in each record's own language), semantic (FAISS nearest passages of the query
+    embedding) and concept (records tagged with the query's concepts, idf-weighted). Hybrid
+    mode fuses the three by weighted reciprocal rank fusion; semantic and keyword modes use
+    one leg. The folder holds generations (gen-*/) and a CURRENT pointer file; `rebuild`
+    writes a new generation and swaps the pointer with os.replace.
+    """
 
     def __init__(self, index_dir: Path, encoder: Encoder, thesaurus: Thesaurus, settings: EngineSettings):
         self.index_dir = Path(index_dir)
@@ -201,6 +215,8 @@ class SearchEngine:
         self._journal: list[tuple[str, object]] | None = None
         self._gen: _Generation | None = None
         self.needs_rebuild = False
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     # --- opening and closing ------------------------------------------------------------
 
@@ -283,13 +299,21 @@ class SearchEngine:
             if self._gen is not None:
                 self._gen.close()
                 self._gen = None
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
 
     # --- upkeep -------------------------------------------------------------------------
 
     def _concept_weights(self, doc: IndexDoc) -> dict[str, float]:
         s = self.settings
         weighted: dict[str, float] = {}
-        for text, weight in ((doc.title, s.concept_title_weight), (doc.summary, s.concept_summary_weight), (doc.body, s.concept_body_weight)):
+        for text, weight in (
+            (doc.title, s.concept_title_weight),
+            (doc.summary, s.concept_summary_weight),
+            (doc.body, s.concept_body_weight),
+        ):
             for concept_id, count in self.thesaurus.tag(text or "", doc.lang).items():
                 weighted[concept_id] = weighted.get(concept_id, 0.0) + weight * count
         # Diminishing returns: the tenth mention says less than the first.
@@ -304,7 +328,7 @@ class SearchEngine:
             counts.append(len(parts))
         vectors = self.encoder.encode(texts)
         prepared, offset = [], 0
-        for doc, n in zip(docs, counts):
+        for doc, n in zip(docs, counts, strict=True):
             prepared.append(_Prepared(doc, self._concept_weights(doc), vectors[offset : offset + n]))
             offset += n
         return prepared
@@ -349,13 +373,22 @@ class SearchEngine:
             if self._journal is not None:
                 self._journal.append(("delete", ids))
 
-    def save(self) -> None:
-        """Make sure every change is on disk (upsert and delete already save; this is cheap then)."""
+    def save(self, markers: dict | None = None) -> None:
+        """Make sure every change is on disk; `markers` (e.g. the caller's change-log position) are saved with it."""
         with self._lock.write():
+            if markers:
+                self._gen.info.update(markers)
+                self._gen.dirty = True
             if self._gen.dirty:
                 self._gen.save(self.thesaurus)
 
-    def rebuild(self, docs: Iterable[IndexDoc], progress: Callable[[int], None] | None = None) -> int:
+    def marker(self, key: str) -> object:
+        """A value saved with `save(markers=...)` or `rebuild(markers=...)` in the generation being served."""
+        with self._lock.read():
+            return self._gen.info.get(key)
+
+    def rebuild(self, docs: Iterable[IndexDoc], progress: Callable[[int], None] | None = None,
+                markers: dict | None = None) -> int:
         """Index `docs` into a new folder, then swap it in; returns the number of records.
 
         Until the swap the current index keeps serving (and takes upserts, which are replayed
@@ -399,6 +432,7 @@ class SearchEngine:
                         new.keyword.delete(payload)
                         new.dense.delete(payload)
                 self._journal = None
+                new.info.update(markers or {})
                 new.save(self.thesaurus)
                 self._point_to(new.folder)
                 old, self._gen = self._gen, new
@@ -449,7 +483,9 @@ class SearchEngine:
             if all(any(value in wanted for value in meta.values(key)) for key, wanted in active.items())
         }
 
-    def _concept_leg(self, concept_ids: list[str], allowed: set[int] | None, exclude: int | None = None) -> list[tuple[int, float]]:
+    def _concept_leg(
+        self, concept_ids: list[str], allowed: set[int] | None, exclude: int | None = None
+    ) -> list[tuple[int, float]]:
         """Records tagged with the query's concepts, scored by the sum over shared concepts of
         idf(concept) x the record's weight for it (mentions in title/summary/body)."""
         store = self._gen.store
@@ -491,8 +527,10 @@ class SearchEngine:
         unknown = set(query.filters or {}) - set(FILTER_KEYS)
         if unknown:
             raise ValueError(f"unknown filter {', '.join(sorted(unknown))}; use {', '.join(FILTER_KEYS)}")
-        return {key: [str(v) for v in (values if isinstance(values, (list, tuple, set)) else [values]) if v]
-                for key, values in (query.filters or {}).items()}
+        return {
+            key: [str(v) for v in (values if isinstance(values, (list, tuple, set)) else [values]) if v]
+            for key, values in (query.filters or {}).items()
+        }
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Ranked, filtered, faceted results with snippets and match explanations."""
@@ -508,27 +546,29 @@ class SearchEngine:
                 return self._browse(lang, allowed, page, per_page)
             matches = self.thesaurus.detect(text, lang)
             concept_ids = [m.id for m in matches]
-            # The semantic mode explains concept matches per hit but does not rank by them.
-            concept_list = self._concept_leg(concept_ids, allowed) if query.mode != "semantic" else []
+            # Computed in every mode: semantic and keyword hits are explained with it too.
+            concept_list = self._concept_leg(concept_ids, allowed)
             lists: dict[str, list[tuple[int, float]]] = {}
             suggestion = None
+            # The dense leg (torch and FAISS release the GIL) runs beside the keyword leg
+            # (pure-Python Whoosh), so a hybrid query costs about the slower of the two.
+            dense = None
+            if query.mode in ("hybrid", "semantic"):
+                dense = self._dense_pool().submit(self._semantic_leg, text, allowed)
             if query.mode in ("hybrid", "keyword"):
                 found = self._gen.keyword.search(text, lang, self.settings.overfetch, filters, self.settings.keyword)
                 lists["keyword"] = self._expand_keyword([(h.id, h.score) for h in found.hits], concept_list)
                 suggestion = found.suggestion
-            if query.mode in ("hybrid", "semantic"):
-                vector = self.encoder.encode([text])[0]
-                lists["semantic"] = [
-                    (rid, score)
-                    for rid, score in self._gen.dense.search(vector, self.settings.overfetch, allowed)
-                    if score >= self.settings.dense_min_score
-                ]
+            if dense is not None:
+                lists["semantic"] = dense.result()
             if query.mode == "hybrid":
                 lists["concept"] = concept_list
                 ranked = rrf_fuse(lists, self.settings.rrf_k, self._weights())
             else:
                 ranked = next(iter(lists.values()))
-            ranked = [(rid, s) for rid, s in ranked if rid in self._gen.store.meta and (allowed is None or rid in allowed)]
+            ranked = [
+                (rid, s) for rid, s in ranked if rid in self._gen.store.meta and (allowed is None or rid in allowed)
+            ]
             page_ids = ranked[(page - 1) * per_page : page * per_page]
             hits = self._explain(page_ids, lang, text, matches, lists, concept_list)
             return SearchResults(
@@ -548,6 +588,17 @@ class SearchEngine:
                 suggestion=suggestion,
             )
 
+    def _dense_pool(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kb-dense")
+            return self._pool
+
+    def _semantic_leg(self, text: str, allowed: set[int] | None) -> list[tuple[int, float]]:
+        vector = self.encoder.encode([text])[0]
+        found = self._gen.dense.search(vector, self.settings.overfetch, allowed)
+        return [(rid, score) for rid, score in found if score >= self.settings.dense_min_score]
+
     def _weights(self) -> dict[str, float]:
         s = self.settings
         semantic = s.weight_semantic if self.encoder.multilingual else s.weight_semantic_monolingual
@@ -565,10 +616,16 @@ class SearchEngine:
             meta = self._gen.store.meta[rid]
             title, summary, body = texts.get(rid, ("", "", ""))
             snippet = make_snippet(meta.lang, title, summary, body, set())
-            hits.append(Hit(rid, 0.0, snippet, {"keyword": None, "semantic": None, "concept": None}, meta.lang, meta.external_id))
+            hits.append(
+                Hit(
+                    rid, 0.0, snippet, {"keyword": None, "semantic": None, "concept": None}, meta.lang, meta.external_id
+                )
+            )
         return SearchResults(lang, len(ordered), hits, self._facets(ordered), [], None)
 
-    def _expand_keyword(self, keyword: list[tuple[int, float]], concepts: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    def _expand_keyword(
+        self, keyword: list[tuple[int, float]], concepts: list[tuple[int, float]]
+    ) -> list[tuple[int, float]]:
         """The keyword leg with concept expansion: BM25 over the query words plus, scaled by
         `expansion_weight`, the match of the query's concepts' labels in each record's own
         language (the concept tags), each normalised by its best score.
@@ -602,7 +659,10 @@ class SearchEngine:
         return found
 
     def _explain(self, page_ids, lang, text, matches, lists, concept_list) -> list[Hit]:
-        ranks = {name: {rid: (rank, score) for rank, (rid, score) in enumerate(ranked, start=1)} for name, ranked in lists.items()}
+        ranks = {
+            name: {rid: (rank, score) for rank, (rid, score) in enumerate(ranked, start=1)}
+            for name, ranked in lists.items()
+        }
         concept_ranks = {rid: rank for rank, (rid, _) in enumerate(concept_list, start=1)}
         texts = self._gen.store.texts([rid for rid, _ in page_ids])
         query_concepts = [m.id for m in matches]
@@ -614,23 +674,38 @@ class SearchEngine:
             shared = [cid for cid in query_concepts if cid in meta.concepts]
             if rid in ranks.get("keyword", {}):
                 doc_terms = term_set(meta.lang, " ".join((title, summary, body[:MAX_SNIPPET_SOURCE])))
-                terms = self._keyword_terms(text, meta.lang, doc_terms, shared if self.settings.expansion_weight > 0 else [])
+                terms = self._keyword_terms(
+                    text, meta.lang, doc_terms, shared if self.settings.expansion_weight > 0 else []
+                )
                 matched_by["keyword"] = {"rank": ranks["keyword"][rid][0], "terms": terms}
             if rid in ranks.get("semantic", {}):
                 rank, cosine = ranks["semantic"][rid]
                 matched_by["semantic"] = {"rank": rank, "score": round(float(cosine), 4)}
-            if shared:
+            if shared and rid in concept_ranks:
                 matched_by["concept"] = {
-                    "rank": concept_ranks.get(rid),
+                    "rank": concept_ranks[rid],
                     "concepts": [
-                        {"id": cid, "label": self.thesaurus.label(cid, lang), "doc_label": self.thesaurus.label(cid, meta.lang)}
+                        {
+                            "id": cid,
+                            "label": self.thesaurus.label(cid, lang),
+                            "doc_label": self.thesaurus.label(cid, meta.lang),
+                        }
                         for cid in shared
                     ],
                 }
             wanted = set(terms_of(meta.lang, text))
             for cid in query_concepts:
                 wanted |= self.thesaurus.label_terms(cid, meta.lang)
-            hits.append(Hit(rid, float(score), make_snippet(meta.lang, title, summary, body, wanted), matched_by, meta.lang, meta.external_id))
+            hits.append(
+                Hit(
+                    rid,
+                    float(score),
+                    make_snippet(meta.lang, title, summary, body, wanted),
+                    matched_by,
+                    meta.lang,
+                    meta.external_id,
+                )
+            )
         return hits
 
     def related(self, doc_id: int, k: int = 10) -> list[Hit]:
@@ -649,7 +724,11 @@ class SearchEngine:
                     lists["semantic"] = [(rid, s) for rid, s in found if rid != doc_id]
             concept_ids = sorted(meta.concepts)
             lists["concept"] = self._concept_leg(concept_ids, None, exclude=doc_id)
-            ranked = rrf_fuse(lists, self.settings.rrf_k, {"semantic": self._weights()["semantic"], "concept": self.settings.weight_concept})
+            ranked = rrf_fuse(
+                lists,
+                self.settings.rrf_k,
+                {"semantic": self._weights()["semantic"], "concept": self.settings.weight_concept},
+            )
             ranked = [(rid, s) for rid, s in ranked if rid in self._gen.store.meta][:k]
             ranks = {name: {rid: (r, s) for r, (rid, s) in enumerate(items, start=1)} for name, items in lists.items()}
             texts = self._gen.store.texts([rid for rid, _ in ranked])
@@ -665,10 +744,23 @@ class SearchEngine:
                     matched_by["concept"] = {
                         "rank": ranks["concept"][rid][0],
                         "concepts": [
-                            {"id": cid, "label": self.thesaurus.label(cid, meta.lang), "doc_label": self.thesaurus.label(cid, other.lang)}
+                            {
+                                "id": cid,
+                                "label": self.thesaurus.label(cid, meta.lang),
+                                "doc_label": self.thesaurus.label(cid, other.lang),
+                            }
                             for cid in shared
                         ],
                     }
                 title, summary, body = texts.get(rid, ("", "", ""))
-                hits.append(Hit(rid, float(score), make_snippet(other.lang, title, summary, body, set()), matched_by, other.lang, other.external_id))
+                hits.append(
+                    Hit(
+                        rid,
+                        float(score),
+                        make_snippet(other.lang, title, summary, body, set()),
+                        matched_by,
+                        other.lang,
+                        other.external_id,
+                    )
+                )
             return hits

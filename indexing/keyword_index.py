@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random as _random
 import re
 import threading
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from pathlib import Path
 from whoosh import fields as wf
 from whoosh import index as wi
 from whoosh import query as wq
+from whoosh import util as whoosh_util
 from whoosh.scoring import BM25F
 
 from indexing.analyzers import LANGUAGES, WORD_PATTERN, normalise_term, spelling_analyzer, terms_of, whoosh_analyzer
@@ -106,6 +108,12 @@ class KeywordSettings:
         return {"title": self.title_boost, "summary": self.summary_boost, "body": self.body_boost}[part]
 
 
+# Whoosh names its segment and temp files with the global `random` module. Anything that seeds that
+# module (Hypothesis does, per example) makes names repeat and segments clobber each other, so Whoosh
+# gets a generator of its own.
+whoosh_util.random = _random.SystemRandom()
+
+
 class KeywordIndex:
     """A Whoosh index in one folder; searches are serialised (Whoosh is pure Python anyway)."""
 
@@ -157,8 +165,16 @@ class KeywordIndex:
         """Write pending changes and make them visible to searches."""
         with self._lock:
             if self._writer is not None:
-                self._writer.commit()
-                self._writer = None
+                writer, self._writer = self._writer, None
+                try:
+                    writer.commit()
+                except BaseException:
+                    # A failed commit must not poison every later write: drop the writer (and its lock).
+                    try:
+                        writer.cancel()
+                    except Exception:  # noqa: BLE001 - the original error is the one to report
+                        pass
+                    raise
             # A new searcher rather than refresh(): refreshing from an empty index fails in Whoosh.
             if self._ix.latest_generation() != self._searcher.reader().generation():
                 old, self._searcher = self._searcher, self._ix.searcher(weighting=BM25F())

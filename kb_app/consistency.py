@@ -16,10 +16,11 @@ class IndexReport:
     indexed: int
     missing: list[int] = field(default_factory=list)
     extra: list[int] = field(default_factory=list)
+    per_index: dict[str, int] = field(default_factory=dict)
 
     @property
     def consistent(self) -> bool:
-        return not self.missing and not self.extra
+        return not self.missing and not self.extra and len(set(self.per_index.values()) | {self.indexed}) == 1
 
     def summary(self) -> str:
         text = f"{self.published} published records, {self.indexed} indexed"
@@ -27,6 +28,8 @@ class IndexReport:
             text += f"; {len(self.missing)} missing from the index (e.g. {self.missing[:5]})"
         if self.extra:
             text += f"; {len(self.extra)} in the index but not published (e.g. {self.extra[:5]})"
+        if len(set(self.per_index.values()) | {self.indexed}) > 1:
+            text += "; the indexes hold different counts (" + ", ".join(f"{k} {v}" for k, v in self.per_index.items()) + ")"
         return text if not self.consistent else text + "; consistent"
 
 
@@ -37,5 +40,7 @@ def check_index(app: Flask) -> IndexReport:
     with app.extensions["kb_sessions"]() as session:
         published = set(session.scalars(select(Record.id).where(Record.status == "published")))
     indexed = engine.ids()
-    return IndexReport(published=len(published), indexed=len(indexed),
-                       missing=sorted(published - indexed), extra=sorted(indexed - published))
+    stats = engine.stats()
+    per_index = {"keyword": stats["keyword_records"], "dense": stats["dense_records"], "store": stats["records"]}
+    return IndexReport(published=len(published), indexed=len(indexed), missing=sorted(published - indexed),
+                       extra=sorted(indexed - published), per_index=per_index)

@@ -1,6 +1,7 @@
 """Database wiring: engine per app, one session per request, and the index-change log hook."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, Callable
 
@@ -102,8 +103,14 @@ def init_app(app: Flask) -> None:
 
 def _sync_index(app: Flask) -> None:
     service = app.extensions.get("kb_search")
-    if service is not None:
+    if service is None:
+        return
+    try:
         service.sync()
+    except Exception:  # noqa: BLE001
+        # The commit stands; the change log keeps the record, and the next sync (or `kb check --repair`)
+        # brings the index up to date. Failing the request here would report a saved record as lost.
+        logging.getLogger(__name__).exception("index update after commit failed; it will be retried")
 
 
 def get_session() -> Session:

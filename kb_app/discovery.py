@@ -12,7 +12,7 @@ from indexing import SearchQuery
 
 from .catalogue import language_versions, to_interchange
 from .errors.handlers import ApiError
-from .models import KINDS, LANGUAGES, Module, Record
+from .models import AUDIENCES, KINDS, LANGUAGES, LEVELS, Module, Record
 from .search_service import get_search_service
 
 MODES = ("hybrid", "semantic", "keyword")
@@ -86,6 +86,10 @@ def parse_search_params(args: Any, *, allowed_extra: tuple[str, ...] = (), stric
             raise _bad("kind", f"must be one of {', '.join(KINDS)}")
         if name == "lang" and any(v not in LANGUAGES for v in values):
             raise _bad("lang", f"must be among {', '.join(LANGUAGES)}")
+        if name == "audience" and any(v not in AUDIENCES for v in values):
+            raise _bad("audience", f"must be one of {', '.join(AUDIENCES)}")
+        if name == "level" and any(v not in LEVELS for v in values):
+            raise _bad("level", f"must be one of {', '.join(LEVELS)}")
         if name == "country":
             values = [v.upper() for v in values]
         if values:

@@ -26,6 +26,7 @@ ERROR_REASONS = {
     409: "The item exists already.",
     415: "The request body must be JSON (`Content-Type: application/json`).",
     429: "Too many requests from this client: wait the `Retry-After` seconds.",
+    503: "The search index cannot be opened.",
 }
 
 
@@ -47,6 +48,9 @@ class QueryParam:
                                  "description": self.description, "schema": self.schema}
         if self.repeatable:
             param.update(style="form", explode=True)
+        elif not self.required:
+            # `page=` counts as not given (as HTML forms send it), and the document says so.
+            param["allowEmptyValue"] = True
         return param
 
 
@@ -65,7 +69,6 @@ class Operation:
     request_body: dict[str, Any] | None = None
     auth: str = "optional"  # "optional": a token raises the limits; "required": the call needs one
     paginated: bool = False
-    cors: bool = True
     extra_headers: dict[str, Any] = field(default_factory=dict)
 
 

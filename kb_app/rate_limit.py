@@ -58,6 +58,10 @@ class MemoryRateLimiter:
             times.append(now)
             return Verdict(True, limit, limit - len(times), 0)
 
+    def __len__(self) -> int:
+        """How many clients are remembered."""
+        return len(self._hits)
+
     def _sweep(self, now: float, window: float) -> None:
         """Forget idle keys now and then, so memory follows the clients of the last window only."""
         if now - self._last_sweep < window and len(self._hits) < self._max_keys:

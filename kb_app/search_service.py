@@ -1,9 +1,7 @@
 """The bridge between the database and the search library: keeps the index replica current and answers searches."""
 from __future__ import annotations
 
-import json
 import logging
-import os
 import threading
 import time
 from pathlib import Path
@@ -19,6 +17,9 @@ from .db import latest_change_seq
 from .models import PRACTICE_FIELDS, IndexChange, Record
 
 log = logging.getLogger(__name__)
+
+SEQ_MARKER = "change_seq"  # saved inside each index generation: the last index_changes.seq it reflects
+SYNC_BATCH = 500  # records encoded and written per step when replaying many changes
 
 
 def record_to_doc(record: Record) -> IndexDoc:
@@ -46,19 +47,14 @@ class SearchService:
         self._engine: SearchEngine | None = None
         self._lock = threading.RLock()
         self._last_check = 0.0
-        self._state_file = index_dir / "sync_state.json"
 
     # -- state ---------------------------------------------------------------------------------------
     def applied_seq(self) -> int:
-        try:
-            return int(json.loads(self._state_file.read_text())["seq"])
-        except (OSError, ValueError, KeyError):
+        """Position in the database's change log that the served index generation reflects (-1: unknown)."""
+        if self._engine is None:
             return -1
-
-    def _save_seq(self, seq: int) -> None:
-        tmp = self._state_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"seq": seq, "saved_at": time.time()}))
-        os.replace(tmp, self._state_file)
+        value = self._engine.marker(SEQ_MARKER)
+        return int(value) if isinstance(value, int) else -1
 
     # -- engine --------------------------------------------------------------------------------------
     def _open_engine(self) -> SearchEngine:
@@ -67,7 +63,6 @@ class SearchService:
                                    on_mismatch="reset")
         if engine.needs_rebuild:
             log.warning("index in %s was built with other settings; rebuilding it from the database", self.index_dir)
-            self._state_file.unlink(missing_ok=True)
         return engine
 
     @property
@@ -102,8 +97,8 @@ class SearchService:
             engine = self._engine
             if engine is None:
                 engine = self._engine = self._open_engine()
-            engine.rebuild(self._published_docs(session), progress=progress)
-            self._save_seq(seq)
+            # The change-log position is saved inside the new generation, so it travels with the swap.
+            engine.rebuild(self._published_docs(session), progress=progress, markers={SEQ_MARKER: seq})
             return engine.stats()["records"]
 
     def sync(self) -> int:
@@ -118,17 +113,16 @@ class SearchService:
                     return 0
                 changed = sorted(set(session.scalars(
                     select(IndexChange.record_id).where(IndexChange.seq > applied, IndexChange.seq <= latest))))
-                docs: list[IndexDoc] = []
-                for start in range(0, len(changed), 500):
-                    docs.extend(self._published_docs(session, changed[start:start + 500]))
-                present = {d.id for d in docs}
-                gone = [rid for rid in changed if rid not in present]
-                if docs:
-                    self._engine.upsert(docs)
-                if gone:
-                    self._engine.delete(gone)
-                self._engine.save()
-                self._save_seq(latest)
+                for start in range(0, len(changed), SYNC_BATCH):
+                    chunk = changed[start:start + SYNC_BATCH]
+                    docs = list(self._published_docs(session, chunk))
+                    present = {d.id for d in docs}
+                    if docs:
+                        self._engine.upsert(docs)
+                    gone = [rid for rid in chunk if rid not in present]
+                    if gone:
+                        self._engine.delete(gone)
+                self._engine.save(markers={SEQ_MARKER: latest})
                 return len(changed)
 
     def maybe_sync(self) -> None:
@@ -136,6 +130,9 @@ class SearchService:
         now = time.monotonic()
         if now - self._last_check >= self.sync_seconds:
             self._last_check = now
+            with self._lock:
+                if self._engine is not None and self._engine.reload_if_changed():
+                    log.info("switched to the index generation built by another process")
             self.sync()
 
     def search(self, query: SearchQuery) -> SearchResults:

@@ -17,6 +17,10 @@ from sqlalchemy.engine import make_url
 from kb_app import create_app
 from kb_app.cli import initialise, main
 
+# The browser fixtures (Chromium via Playwright) are registered here once, so every browser test shares one
+# Chromium; importing them into several test modules would start one Playwright per module and clash.
+from browser import browser, live_server, page  # noqa: E402,F401
+
 # Set to a PostgreSQL URL (e.g. postgresql://root@127.0.0.1:5432/test) to run the suite against PostgreSQL:
 # every fixture then gets a database of its own on that server.
 POSTGRES_URL = os.environ.get("KB_TEST_DATABASE_URL", "")

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from browser import browser, screenshot  # noqa: F401 - `browser` is a fixture
+from browser import screenshot
 from test_html_lists import KB, add_people_and_records
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

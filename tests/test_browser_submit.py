@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from browser import browser, screenshot  # noqa: F401 - the shared Chromium fixture and screenshot helper
+from browser import screenshot
 from kb_app import create_app
 from kb_app.accounts import create_user
 from kb_app.cli import initialise

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from browser import browser, live_server, page, screenshot  # noqa: F401  (pytest fixtures)
+from browser import screenshot
 
 pytestmark = pytest.mark.browser
 

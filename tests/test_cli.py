@@ -170,18 +170,20 @@ def test_restore_refuses_a_file_that_is_not_a_backup(kb: Any, tmp_path: Path) ->
     assert result.exit_code != 0 and "not a kb backup" in result.output
 
 
-def test_check_finds_and_repairs_an_index_that_lost_records(kb: Any, tmp_path: Path) -> None:
-    import shutil
+def test_check_finds_and_repairs_an_index_that_disagrees_with_the_database(kb: Any, tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, text
 
     kb("import", str(write_jsonl(tmp_path / "in.jsonl", [record(id="k-1"), record(id="k-2")])))
     assert "consistent" in kb("check").output
-    # Simulate a lost index (a disk mishap): the database is the truth, the index must follow it.
-    shutil.rmtree(kb.data_dir / "index")
-    (kb.data_dir / "index").mkdir()
-    (kb.data_dir / "index" / "sync_state.json").write_text('{"seq": 999999}')
+    # Someone edits the database by hand, behind the application's back: the index no longer agrees.
+    url = kb.env["DATABASE_URL"] or f"sqlite:///{kb.data_dir / 'kb.sqlite3'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE records SET status = 'draft' WHERE external_id = 'k-1'"))
+    engine.dispose()
     bad = kb("check")
-    assert bad.exit_code != 0 and "2 missing from the index" in bad.output
+    assert bad.exit_code != 0 and "1 in the index but not published" in bad.output
     fixed = kb("check", "--repair")
     assert fixed.exit_code == 0, fixed.output
-    assert "repaired: reindexed 2 records" in fixed.output
+    assert "repaired: reindexed 1 records" in fixed.output
     assert "consistent" in kb("check").output

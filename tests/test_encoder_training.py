@@ -8,7 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexing.encoder_training import TrainingConfig, load_parallel, pair_files, train_encoder
+from indexing.encoder_training import (
+    TrainingConfig,
+    load_parallel,
+    pair_files,
+    train_encoder,
+)
 
 ITALIAN = [
     ("I need a small loan", "Ho bisogno di un piccolo prestito"),

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import gettext
+import re
+from functools import cache
 from pathlib import Path
 
 import lxml.html
 import pytest
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
@@ -18,9 +21,9 @@ from kb_app.models import LANGUAGES, Record
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "kb_app" / "translations"
-# The operator pages' own strings; other areas keep their strings in the same catalogues.
-OPERATOR_UI = ("kb_app/search/", "kb_app/records/", "kb_app/i18n.py", "templates/search/", "templates/records/",
-               "templates/browse/", "templates/base.html", "templates/error.html", "templates/_account_nav.html")
+# The keywords of `pybabel extract -k lazy_gettext -k _l -k _`: forms and vocabularies mark labels with lazy_gettext as _l.
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None}
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[a-z]")
 SEARCH_WORD = {"it": "Cerca", "en": "Search", "fr": "Rechercher", "es": "Buscar", "de": "Suchen", "ar": "بحث"}
 
 
@@ -100,32 +103,40 @@ def test_every_operator_page_renders_in_each_language(corpus_app: Flask, lang: s
         assert nav_search_word(doc) == SEARCH_WORD[lang], url
 
 
-def operator_messages() -> set[str | tuple[str, str]]:
+@cache
+def interface_messages() -> frozenset[str | tuple[str, str]]:
+    """Every string the code and templates mark for translation, found as babel.cfg tells pybabel to look."""
+    with (ROOT / "babel.cfg").open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
     found: set[str | tuple[str, str]] = set()
-    method_map = [("kb_app/**.py", "python"), ("templates/**.html", "jinja2")]
-    for filename, _lineno, message, _comments, _context in extract_from_dir(str(ROOT), method_map):
-        if filename.startswith(OPERATOR_UI):
-            found.add(message if isinstance(message, str) else (message[0], message[1]))
-    return found
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords=KEYWORDS):
+        found.add(message if isinstance(message, str) else (message[0], message[1]))
+    return frozenset(found)
 
 
-def test_every_interface_string_of_the_operator_pages_is_translated_and_compiled() -> None:
-    wanted = operator_messages()
-    assert len(wanted) > 100
-    for lang in LANGUAGES:
-        with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-            catalogue = read_po(handle, locale=lang)
-        with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo").open("rb") as handle:
-            compiled = gettext.GNUTranslations(handle)
-        for msgid in wanted:
-            key = msgid[0] if isinstance(msgid, tuple) else msgid
-            message = catalogue.get(key)
-            assert message is not None, f"{lang}: {key!r} is missing; run pybabel extract/update"
-            assert not message.fuzzy, f"{lang}: {key!r} is fuzzy"
-            forms = message.string if isinstance(message.string, tuple) else (message.string,)
-            assert len(forms) == catalogue.num_plurals if isinstance(msgid, tuple) else 1
-            assert all(forms), f"{lang}: {key!r} is not translated"
-            if isinstance(msgid, tuple):
-                assert compiled.ngettext(msgid[0], msgid[1], 5) == forms[gettext.c2py(catalogue.plural_expr)(5)]
-            else:
-                assert compiled.gettext(msgid) == forms[0], f"{lang}: messages.mo is older than messages.po"
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_interface_string_is_translated_and_compiled(lang: str) -> None:
+    wanted = interface_messages()
+    assert len(wanted) > 500
+    with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalogue = read_po(handle, locale=lang)
+    with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo").open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    for msgid in wanted:
+        key = msgid[0] if isinstance(msgid, tuple) else msgid
+        message = catalogue.get(key)
+        assert message is not None, f"{lang}: {key!r} is missing; run pybabel extract/update"
+        assert not message.fuzzy, f"{lang}: {key!r} is fuzzy"
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert len(forms) == (catalogue.num_plurals if isinstance(msgid, tuple) else 1), f"{lang}: {key!r} forms"
+        assert all(forms), f"{lang}: {key!r} is not translated"
+        if isinstance(msgid, tuple):
+            assert compiled.ngettext(msgid[0], msgid[1], 5) == forms[gettext.c2py(catalogue.plural_expr)(5)]
+        else:
+            assert compiled.gettext(msgid) == forms[0], f"{lang}: messages.mo is older than messages.po"
+            # A dropped placeholder loses a name or a number the reader needs.
+            assert sorted(PLACEHOLDER.findall(forms[0])) == sorted(PLACEHOLDER.findall(msgid)), f"{lang}: {key!r}"
+    # A placeholder the translation renamed or invented would break the page that formats it.
+    broken = {str(message.id): [str(e) for e in errors] for message, errors in catalogue.check()}
+    assert not broken, f"{lang}: {broken}"

@@ -23,11 +23,19 @@ def test_arabic_normalisation_and_light_stemming():
 
 
 def test_thesaurus_tags_multiword_labels_and_detects_the_longest():
-    thesaurus = Thesaurus([
-        Concept("guarantee", {"it": {"pref": "garanzia"}, "en": {"pref": "guarantee"}}),
-        Concept("guarantee-fund", {"it": {"pref": "fondo di garanzia"}, "en": {"pref": "guarantee fund"},
-                                   "de": {"pref": "Bürgschaftsfonds"}}),
-    ])
+    thesaurus = Thesaurus(
+        [
+            Concept("guarantee", {"it": {"pref": "garanzia"}, "en": {"pref": "guarantee"}}),
+            Concept(
+                "guarantee-fund",
+                {
+                    "it": {"pref": "fondo di garanzia"},
+                    "en": {"pref": "guarantee fund"},
+                    "de": {"pref": "Bürgschaftsfonds"},
+                },
+            ),
+        ]
+    )
     assert thesaurus.tag("Il Fondo di Garanzia copre la garanzia.", "it") == {"guarantee-fund": 1, "guarantee": 2}
     assert [m.id for m in thesaurus.detect("fondi di garanzia", "it")] == ["guarantee-fund"]
     assert thesaurus.expansion(["guarantee-fund"])["de"] == ["Bürgschaftsfonds"]

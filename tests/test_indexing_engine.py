@@ -12,78 +12,190 @@ from hypothesis import strategies as st
 from indexing import IndexDoc, IndexMismatchError, SearchEngine, SearchQuery
 
 THESAURUS = [
-    {"id": "microcredit", "labels": {
-        "it": {"pref": "microcredito", "alt": ["microprestito"]}, "en": {"pref": "microcredit", "alt": ["microloan"]},
-        "fr": {"pref": "microcrédit", "alt": ["microprêt"]}, "es": {"pref": "microcrédito", "alt": ["micropréstamo"]},
-        "de": {"pref": "Mikrokredit", "alt": ["Kleinkredit"]}, "ar": {"pref": "القروض الصغيرة", "alt": ["قرض صغير"]}}},
-    {"id": "guarantee-fund", "labels": {
-        "it": {"pref": "fondo di garanzia"}, "en": {"pref": "guarantee fund"}, "fr": {"pref": "fonds de garantie"},
-        "es": {"pref": "fondo de garantía"}, "de": {"pref": "Bürgschaftsfonds", "alt": ["Garantiefonds"]},
-        "ar": {"pref": "صندوق الضمان"}}},
-    {"id": "business-plan", "labels": {
-        "it": {"pref": "piano d'impresa", "alt": ["business plan"]}, "en": {"pref": "business plan"},
-        "fr": {"pref": "plan d'affaires"}, "es": {"pref": "plan de negocio"},
-        "de": {"pref": "Businessplan", "alt": ["Geschäftsplan"]}, "ar": {"pref": "خطة العمل"}}},
-    {"id": "intercultural-mediation", "labels": {
-        "it": {"pref": "mediazione interculturale"}, "en": {"pref": "intercultural mediation"},
-        "fr": {"pref": "médiation interculturelle"}, "es": {"pref": "mediación intercultural"},
-        "de": {"pref": "interkulturelle Mediation"}, "ar": {"pref": "الوساطة الثقافية"}}},
-    {"id": "residence-permit", "labels": {
-        "it": {"pref": "permesso di soggiorno"}, "en": {"pref": "residence permit"}, "fr": {"pref": "titre de séjour"},
-        "es": {"pref": "permiso de residencia"}, "de": {"pref": "Aufenthaltstitel"}, "ar": {"pref": "تصريح الإقامة"}}},
+    {
+        "id": "microcredit",
+        "labels": {
+            "it": {"pref": "microcredito", "alt": ["microprestito"]},
+            "en": {"pref": "microcredit", "alt": ["microloan"]},
+            "fr": {"pref": "microcrédit", "alt": ["microprêt"]},
+            "es": {"pref": "microcrédito", "alt": ["micropréstamo"]},
+            "de": {"pref": "Mikrokredit", "alt": ["Kleinkredit"]},
+            "ar": {"pref": "القروض الصغيرة", "alt": ["قرض صغير"]},
+        },
+    },
+    {
+        "id": "guarantee-fund",
+        "labels": {
+            "it": {"pref": "fondo di garanzia"},
+            "en": {"pref": "guarantee fund"},
+            "fr": {"pref": "fonds de garantie"},
+            "es": {"pref": "fondo de garantía"},
+            "de": {"pref": "Bürgschaftsfonds", "alt": ["Garantiefonds"]},
+            "ar": {"pref": "صندوق الضمان"},
+        },
+    },
+    {
+        "id": "business-plan",
+        "labels": {
+            "it": {"pref": "piano d'impresa", "alt": ["business plan"]},
+            "en": {"pref": "business plan"},
+            "fr": {"pref": "plan d'affaires"},
+            "es": {"pref": "plan de negocio"},
+            "de": {"pref": "Businessplan", "alt": ["Geschäftsplan"]},
+            "ar": {"pref": "خطة العمل"},
+        },
+    },
+    {
+        "id": "intercultural-mediation",
+        "labels": {
+            "it": {"pref": "mediazione interculturale"},
+            "en": {"pref": "intercultural mediation"},
+            "fr": {"pref": "médiation interculturelle"},
+            "es": {"pref": "mediación intercultural"},
+            "de": {"pref": "interkulturelle Mediation"},
+            "ar": {"pref": "الوساطة الثقافية"},
+        },
+    },
+    {
+        "id": "residence-permit",
+        "labels": {
+            "it": {"pref": "permesso di soggiorno"},
+            "en": {"pref": "residence permit"},
+            "fr": {"pref": "titre de séjour"},
+            "es": {"pref": "permiso de residencia"},
+            "de": {"pref": "Aufenthaltstitel"},
+            "ar": {"pref": "تصريح الإقامة"},
+        },
+    },
 ]
 
 
 def doc(id, kind, lang, title, summary, body, themes=(), country=None, **extra) -> IndexDoc:
-    return IndexDoc(id=id, kind=kind, lang=lang, title=title, summary=summary, body=body, themes=list(themes),
-                    country=country, external_id=f"t-{lang}-{id:03d}", **extra)
+    return IndexDoc(
+        id=id,
+        kind=kind,
+        lang=lang,
+        title=title,
+        summary=summary,
+        body=body,
+        themes=list(themes),
+        country=country,
+        external_id=f"t-{lang}-{id:03d}",
+        **extra,
+    )
 
 
 CORPUS = [
-    doc(1, "practice", "it", "Microcredito per donne migranti a Torino",
+    doc(
+        1,
+        "practice",
+        "it",
+        "Microcredito per donne migranti a Torino",
         "Uno sportello accompagna le donne straniere dalla prima idea al finanziamento.",
         "Le operatrici aiutano a preparare la domanda di microcredito e seguono il rimborso. "
         "Un fondo di garanzia regionale copre parte del rischio della banca.",
-        themes=["access-to-credit"], country="IT"),
-    doc(2, "practice", "es", "Microcrédito para mujeres emprendedoras en Madrid",
+        themes=["access-to-credit"],
+        country="IT",
+    ),
+    doc(
+        2,
+        "practice",
+        "es",
+        "Microcrédito para mujeres emprendedoras en Madrid",
         "Una asociación ofrece crédito y tutoría a mujeres inmigrantes que abren un negocio.",
         "Las participantes reciben un microcrédito de hasta 15.000 euros y seis meses de tutoría. "
         "La entidad negocia con la caja de ahorros las condiciones del préstamo.",
-        themes=["access-to-credit", "mentoring"], country="ES"),
-    doc(3, "practice", "de", "Bürgschaftsfonds für Gründerinnen mit Migrationshintergrund",
+        themes=["access-to-credit", "mentoring"],
+        country="ES",
+    ),
+    doc(
+        3,
+        "practice",
+        "de",
+        "Bürgschaftsfonds für Gründerinnen mit Migrationshintergrund",
         "Eine Förderbank sichert Kleinkredite für Gründerinnen ab.",
         "Der Bürgschaftsfonds übernimmt bis zu achtzig Prozent des Ausfallrisikos. "
         "So erhalten Gründerinnen ohne Sicherheiten einen Mikrokredit für ihr Geschäft.",
-        themes=["guarantee-funds"], country="DE"),
-    doc(4, "resource", "fr", "Rédiger un plan d'affaires",
+        themes=["guarantee-funds"],
+        country="DE",
+    ),
+    doc(
+        4,
+        "resource",
+        "fr",
+        "Rédiger un plan d'affaires",
         "Un module pour apprendre à construire le plan d'affaires d'une petite entreprise.",
         "La création d'une entreprise commence par une étude de marché. "
         "Le plan d'affaires présente le projet, les prévisions financières et le besoin de financement.",
-        themes=["business-planning"], country="FR", audience="entrepreneur", level="beginner"),
-    doc(5, "resource", "en", "Writing a business plan for a small shop",
+        themes=["business-planning"],
+        country="FR",
+        audience="entrepreneur",
+        level="beginner",
+    ),
+    doc(
+        5,
+        "resource",
+        "en",
+        "Writing a business plan for a small shop",
         "A short unit on turning a shop idea into a business plan a lender can read.",
         "Start from the customers and the competitors. Estimate sales carefully and list the loans you need.",
-        themes=["business-planning"], country="EU", audience="entrepreneur", level="beginner"),
-    doc(6, "practice", "ar", "القروض الصغيرة للمهاجرين في بلنسية",
+        themes=["business-planning"],
+        country="EU",
+        audience="entrepreneur",
+        level="beginner",
+    ),
+    doc(
+        6,
+        "practice",
+        "ar",
+        "القروض الصغيرة للمهاجرين في بلنسية",
         "جمعية تساعد المهاجرين على الحصول على القُرُوض الصَّغِيرَة لبدء مشاريعهم.",
         "يقدم المستشارون المرافقة في إعداد خطة العمل ويتابعون السداد مع البنك.",
-        themes=["access-to-credit"], country="ES"),
-    doc(7, "practice", "en", "Intercultural mediation at the bank counter",
+        themes=["access-to-credit"],
+        country="ES",
+    ),
+    doc(
+        7,
+        "practice",
+        "en",
+        "Intercultural mediation at the bank counter",
         "Mediators help newcomers explain their project to bank staff.",
         "Intercultural mediation reduces misunderstandings between loan officers and migrant entrepreneurs.",
-        themes=["mentoring"], country="BE"),
-    doc(8, "resource", "it", "Il permesso di soggiorno per lavoro autonomo",
+        themes=["mentoring"],
+        country="BE",
+    ),
+    doc(
+        8,
+        "resource",
+        "it",
+        "Il permesso di soggiorno per lavoro autonomo",
         "Quali documenti servono per convertire il permesso di soggiorno e aprire una partita IVA.",
         "Il fondo dell'associazione paga la consulenza. La garanzia richiesta dalla questura è il reddito minimo.",
-        themes=["legal-administrative"], country="IT", audience="operator", level="intermediate"),
-    doc(9, "practice", "en", "Financial literacy evenings for newcomers",
+        themes=["legal-administrative"],
+        country="IT",
+        audience="operator",
+        level="intermediate",
+    ),
+    doc(
+        9,
+        "practice",
+        "en",
+        "Financial literacy evenings for newcomers",
         "Evening classes teach recent arrivals how to budget, save and manage household money.",
         "Volunteers run six sessions on budgeting, bank accounts and avoiding debt traps.",
-        themes=["financial-literacy"], country="BE"),
-    doc(10, "practice", "fr", "Accompagnement des créateurs d'entreprise réfugiés à Lyon",
-         "Un incubateur suit les réfugiés pendant la création de leur entreprise.",
-         "Les créateurs obtiennent un microcrédit grâce au fonds de garantie de la région.",
-         themes=["access-to-credit", "mentoring"], country="FR"),
+        themes=["financial-literacy"],
+        country="BE",
+    ),
+    doc(
+        10,
+        "practice",
+        "fr",
+        "Accompagnement des créateurs d'entreprise réfugiés à Lyon",
+        "Un incubateur suit les réfugiés pendant la création de leur entreprise.",
+        "Les créateurs obtiennent un microcrédit grâce au fonds de garantie de la région.",
+        themes=["access-to-credit", "mentoring"],
+        country="FR",
+    ),
 ]
 
 
@@ -144,6 +256,15 @@ def test_keyword_mode_crosses_languages_by_concept_expansion(engine):
     assert {1, 3, 10} <= set(ids(results))
     french = next(h for h in results.hits if h.id == 10)
     assert "fonds de garantie" in french.matched_by["keyword"]["terms"]
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "keyword", "semantic"])
+def test_every_explanation_has_a_rank(engine, mode):
+    results = search(engine, "microcredito fondo di garanzia", mode=mode, ui_lang="it")
+    assert results.hits
+    for hit in results.hits:
+        legs = [leg for leg in hit.matched_by.values() if leg is not None]
+        assert legs and all(isinstance(leg["rank"], int) and leg["rank"] >= 1 for leg in legs)
 
 
 def test_semantic_mode_finds_an_english_paraphrase(engine):
@@ -236,10 +357,29 @@ def test_related_records_cross_languages(engine):
 # --- bad input --------------------------------------------------------------------------------
 
 NASTY = [
-    "", " ", "!!!???", "the of and", "il la di per", "AND", "OR NOT", "*", "\"", "((", ")", "a*b?c~2^3",
-    "title:foo AND (bar OR", "'; DROP TABLE records; --", "<b>bold</b><script>x()</script>",
-    "\x00\x01\x1b[31m", "microcredito \"fondo", "x" * 5000, "crédito " * 900, "مرحبا hello Привет 你好",
-    "\u202e\u200b", "% _ \\", "AND OR NOT TO",
+    "",
+    " ",
+    "!!!???",
+    "the of and",
+    "il la di per",
+    "AND",
+    "OR NOT",
+    "*",
+    '"',
+    "((",
+    ")",
+    "a*b?c~2^3",
+    "title:foo AND (bar OR",
+    "'; DROP TABLE records; --",
+    "<b>bold</b><script>x()</script>",
+    "\x00\x01\x1b[31m",
+    'microcredito "fondo',
+    "x" * 5000,
+    "crédito " * 900,
+    "مرحبا hello Привет 你好",
+    "\u202e\u200b",
+    "% _ \\",
+    "AND OR NOT TO",
 ]
 
 
@@ -262,11 +402,19 @@ def test_any_text_is_a_valid_query(engine, text):
 
 
 def test_upsert_and_delete_are_visible_at_once(small_engine):
-    new = doc(50, "practice", "en", "Street food licences for refugee cooks",
-              "How a city office speeds up food stall licences.", "The licence desk explains hygiene rules.")
+    new = doc(
+        50,
+        "practice",
+        "en",
+        "Street food licences for refugee cooks",
+        "How a city office speeds up food stall licences.",
+        "The licence desk explains hygiene rules.",
+    )
     small_engine.upsert([new])
     assert 50 in ids(search(small_engine, "food stall licence", mode="keyword"))
-    changed = doc(50, "practice", "en", "Bicycle repair workshop", "A repair shop run by newcomers.", "Tools and training.")
+    changed = doc(
+        50, "practice", "en", "Bicycle repair workshop", "A repair shop run by newcomers.", "Tools and training."
+    )
     small_engine.upsert([changed])
     assert 50 not in ids(search(small_engine, "food stall licence", mode="keyword"))
     assert 50 in ids(search(small_engine, "bicycle repair", mode="keyword"))
@@ -316,7 +464,7 @@ def test_index_built_with_another_model_is_refused(tmp_path, thesaurus_path):
     fresh.close()
 
 
-def test_failed_rebuild_leaves_the_old_index_serving(small_engine):
+def test_failed_rebuild_leaves_the_old_index_serving(small_engine, thesaurus_path):
     def broken_source():
         yield CORPUS[4]
         yield CORPUS[5]
@@ -333,6 +481,44 @@ def test_failed_rebuild_leaves_the_old_index_serving(small_engine):
     assert small_engine.rebuild(iter(CORPUS[4:7]), progress=seen.append) == 3
     assert small_engine.ids() == {5, 6, 7} and seen[-1] == 3
     assert 7 in ids(search(small_engine, "intercultural mediation"))
-    reopened = SearchEngine.open(small_engine.index_dir, thesaurus_path=None)
+    reopened = SearchEngine.open(small_engine.index_dir, thesaurus_path=thesaurus_path)
     assert reopened.ids() == {5, 6, 7}
+    reopened.close()
+
+
+def test_searches_run_while_records_are_written(small_engine):
+    import threading
+
+    errors: list[BaseException] = []
+
+    def searcher():
+        try:
+            for text in ["microcredito", "Bürgschaftsfonds", "plan d'affaires", "crédito"] * 5:
+                small_engine.search(SearchQuery(text=text))
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=searcher) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for n, record in enumerate(CORPUS[4:], start=1):
+        small_engine.upsert([record])
+        if n % 2:
+            small_engine.delete([record.id])
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert small_engine.ids() == {1, 2, 3, 4, 6, 8, 10}
+
+
+def test_a_changed_thesaurus_retags_records_on_open(tmp_path, thesaurus_path):
+    smaller = tmp_path / "thesaurus.jsonl"
+    smaller.write_text(json.dumps(THESAURUS[0]), encoding="utf-8")  # only "microcredit"
+    engine = SearchEngine.open(tmp_path / "index", thesaurus_path=smaller)
+    engine.upsert([CORPUS[6]])  # the English intercultural mediation practice
+    engine.close()
+    reopened = SearchEngine.open(tmp_path / "index", thesaurus_path=thesaurus_path)
+    results = search(reopened, "mediazione interculturale", ui_lang="it")
+    bridge = results.hits[0].matched_by["concept"]
+    assert bridge["rank"] == 1 and bridge["concepts"][0]["doc_label"] == "intercultural mediation"
     reopened.close()

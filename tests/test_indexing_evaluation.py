@@ -39,8 +39,11 @@ def test_recall_and_mrr():
 
 
 def test_evaluate_splits_by_query_language_and_by_record_language():
-    queries = [{"id": "q1", "lang": "it", "text": "uno"}, {"id": "q2", "lang": "en", "text": "two"},
-               {"id": "q3", "lang": "en", "text": "no judgements"}]
+    queries = [
+        {"id": "q1", "lang": "it", "text": "uno"},
+        {"id": "q2", "lang": "en", "text": "two"},
+        {"id": "q3", "lang": "en", "text": "no judgements"},
+    ]
     qrels = {"q1": {"it-1": 1, "es-1": 1}, "q2": {"en-1": 2}}
     doc_lang = {"it-1": "it", "es-1": "es", "en-1": "en"}
     runs = {"q1": ["es-1", "it-1"], "q2": ["x", "en-1"], "q3": []}

@@ -5,15 +5,18 @@ import pytest
 from indexing import detect_language
 
 
-@pytest.mark.parametrize("text, lang", [
-    ("fondo di garanzia per le donne", "it"),
-    ("prestiti per migranti", "it"),
-    ("aide à la création d'entreprise", "fr"),
-    ("crédito para mujeres", "es"),
-    ("Existenzgründung Beratung", "de"),
-    ("financial literacy for newcomers", "en"),
-    ("القروض الصغيرة للمهاجرين", "ar"),
-])
+@pytest.mark.parametrize(
+    "text, lang",
+    [
+        ("fondo di garanzia per le donne", "it"),
+        ("prestiti per migranti", "it"),
+        ("aide à la création d'entreprise", "fr"),
+        ("crédito para mujeres", "es"),
+        ("Existenzgründung Beratung", "de"),
+        ("financial literacy for newcomers", "en"),
+        ("القروض الصغيرة للمهاجرين", "ar"),
+    ],
+)
 def test_short_queries(text, lang):
     assert detect_language(text) == lang
 

@@ -1,7 +1,6 @@
 """What the listing endpoints return: records, organisations, concepts, curricula and reading lists, published only."""
 from __future__ import annotations
 
-import hmac
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +65,7 @@ def organisation_page(session: Session, page: int, per_page: int, partners_only:
         query = query.where(Organisation.is_partner.is_(True))
         count_query = count_query.where(Organisation.is_partner.is_(True))
     total = session.scalar(count_query) or 0
-    rows = session.execute(query.order_by(Organisation.slug).offset((page - 1) * per_page).limit(per_page))
+    rows = session.execute(query.order_by(Organisation.id).offset((page - 1) * per_page).limit(per_page))
     items = [{"slug": org.slug, "name": org.name, "short_name": org.short_name, "country": org.country,
               "city": org.city, "is_partner": bool(org.is_partner), "role": org.role,
               "description": org.description, "records": int(n)} for org, n in rows]
@@ -175,17 +174,6 @@ def reading_list_page(session: Session, user: User | None, mine: bool, page: int
     ))
     counts = _entry_counts(session, [r.id for r in rows])
     return page_envelope([list_summary(r, user, counts.get(r.id, 0)) for r in rows], total, page, per_page)
-
-
-def readable_list(session: Session, list_id: int, user: User | None, share: str | None) -> ReadingList:
-    """A list the caller may read: public, their own, or unlisted with its share token; else 404 (no hint it exists)."""
-    reading_list = session.get(ReadingList, list_id)
-    if reading_list is not None:
-        if reading_list.visibility == "public" or (user is not None and reading_list.owner_id == user.id):
-            return reading_list
-        if reading_list.visibility == "unlisted" and share and hmac.compare_digest(share, reading_list.share_token):
-            return reading_list
-    raise ApiError(404, "not_found", f"no reading list with id {list_id} that you may read")
 
 
 def reading_list_detail(session: Session, reading_list: ReadingList, user: User | None) -> dict[str, Any]:

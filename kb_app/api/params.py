@@ -20,6 +20,9 @@ def bad_parameter(name: str, message: str) -> ApiError:
 
 
 def _values(schema: dict[str, Any]) -> dict[str, Any]:
+    """A repeatable filter; an empty value (`lang=`, as a form's "any" option sends) is ignored, so it is allowed."""
+    if "enum" in schema:
+        schema = {**schema, "enum": [*schema["enum"], ""]}
     return {"type": "array", "items": schema}
 
 
@@ -73,7 +76,8 @@ def _one(name: str, raw: str, schema: dict[str, Any]) -> Any:
     if "\x00" in raw:
         raise bad_parameter(name, "contains a NUL character")
     if "enum" in schema and raw not in schema["enum"]:
-        raise bad_parameter(name, f"must be one of {', '.join(map(str, schema['enum']))}, not {raw[:40]!r}")
+        allowed = ", ".join(str(v) for v in schema["enum"] if v != "")
+        raise bad_parameter(name, f"must be one of {allowed}, not {raw[:40]!r}")
     if "maxLength" in schema and len(raw) > schema["maxLength"]:
         raise bad_parameter(name, f"is {len(raw)} characters long; the limit is {schema['maxLength']}")
     return raw

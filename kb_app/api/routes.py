@@ -9,11 +9,12 @@ from sqlalchemy import select
 
 from ..auth.access import current_user, has_role
 from ..catalogue import add_revision, apply_record, new_record, publish
-from ..db import get_session
+from ..db import get_session, latest_change_seq
 from ..discovery import get_published, parse_search_params, record_detail, run_search
 from ..errors.handlers import ApiError
 from ..exporter import EXPORT_FORMATS, export_lines
 from ..importer import validate_lines
+from ..lists.permissions import readable_list
 from ..models import KINDS, LANGUAGES, Record
 from ..openapi import QueryParam, build_document, operation
 from ..search.catalogue_counts import counts_by_kind, counts_by_language, themes_with_counts
@@ -25,7 +26,6 @@ from .listings import (
     curricula,
     html_url,
     organisation_page,
-    readable_list,
     reading_list_detail,
     reading_list_page,
     record_page,
@@ -211,8 +211,8 @@ def curriculum_paths() -> Response:
 # -- reading lists ----------------------------------------------------------------------------------
 
 MINE = QueryParam("mine", {"type": "boolean"}, "true: only your own lists (needs a token or a signed-in session).")
-SHARE = QueryParam("share", {"type": "string", "maxLength": 64},
-                   "The share token of an unlisted list (from its share link).")
+SHARE = QueryParam("token", {"type": "string", "maxLength": 64},
+                   "The share token of an unlisted list: the `token` of its share link.")
 
 
 @bp.get("/lists")
@@ -227,13 +227,14 @@ def reading_lists() -> Response:
 @bp.get("/lists/<int:list_id>")
 @operation("One reading list with its entries", tag="reading lists", response=ref("ReadingList"), params=(SHARE,),
            errors=(404,),
-           description="Readable when public, when it is yours, or when unlisted and `share` carries its token. "
+           description="Readable when public, when it is yours, or when unlisted and `token` is its share token. "
                        "Entries whose record is not published are left out.")
 def reading_list(list_id: int) -> Response:
     args = read_query(request.args, (SHARE,))
     session = get_session()
     user = current_user()
-    return _json(reading_list_detail(session, readable_list(session, list_id, user, args["share"]), user))
+    # The lists area's own rule decides who may read a list, for its pages and for this endpoint alike.
+    return _json(reading_list_detail(session, readable_list(session, list_id, args["token"]), user))
 
 
 # -- service ----------------------------------------------------------------------------------------
@@ -255,22 +256,24 @@ def _encoder(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.get("/health")
-@operation("Record counts, index state and encoder", tag="service", response=ref("Health"), errors=(503,))
+@operation("Record counts, index state and encoder", tag="service", response=ref("Health"), errors=(503,),
+           description="`status` is degraded while the index lags behind the database or needs a rebuild; "
+                       "503 when the index cannot be opened at all.")
 def health() -> Response:
     read_query(request.args, ())
     session = get_session()
-    by_kind = counts_by_kind(session)
-    status, code = "ok", 200
     try:
         state = get_search_service(current_app).state()
-    except Exception as exc:  # noqa: BLE001 - a health check reports the failure instead of failing
+    except Exception as exc:  # noqa: BLE001 - any failure to open the index is what a health check reports
         current_app.logger.exception("health: the search index cannot be opened")
-        state, status, code = {"error": f"{type(exc).__name__}: {exc}"[:300]}, "degraded", 503
-    encoder = _encoder(state)
+        raise ApiError(503, "index_unavailable", f"the search index cannot be opened: {type(exc).__name__}") from exc
+    lagging = state.get("applied_change_seq", 0) < latest_change_seq(session)
+    by_kind = counts_by_kind(session)
     index = {k: v for k, v in state.items() if k not in ("encoder", "encoder_path", "dimension", "multilingual", "index_folder")}
-    return _json({"status": status,
+    index["in_sync"] = not lagging
+    return _json({"status": "degraded" if lagging or state.get("needs_rebuild") else "ok",
                   "records": {"total": sum(by_kind.values()), "by_kind": by_kind, "by_language": counts_by_language(session)},
-                  "index": index, "encoder": encoder}, code)
+                  "index": index, "encoder": _encoder(state)})
 
 
 def api_document() -> dict[str, Any]:

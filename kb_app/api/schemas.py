@@ -102,13 +102,21 @@ MATCHED_BY = {
         "semantic": {"anyOf": [{"type": "null"}, {"type": "object", "properties": {
             "rank": RANKED, "score": {"type": "number"}}, "required": ["rank"]}]},
         "concept": {"anyOf": [{"type": "null"}, {"type": "object", "properties": {
-            "rank": RANKED,
+            # null when the concept list took no part in the ranking (semantic or keyword mode).
+            "rank": {"type": ["integer", "null"], "minimum": 1},
             "concepts": {"type": "array", "items": {"type": "object", "properties": {
                 "id": STR, "label": STR, "doc_label": STR}, "required": ["id", "label"]}}},
             "required": ["rank", "concepts"]}]},
     },
     "required": ["keyword", "semantic", "concept"],
 }
+
+CURRICULUM_RESOURCE = closed({"id": INT, "external_id": NULLABLE_STR, "lang": LANG, "title": STR,
+                              "position": NULLABLE_INT, "api_url": STR})
+CURRICULUM_MODULE = closed({"slug": STR, "position": INT, "titles": by_language(STR),
+                            "resources": {"type": "array", "items": CURRICULUM_RESOURCE}})
+CURRICULUM_PATH = closed({"slug": STR, "audience": STR, "titles": by_language(STR), "url": NULLABLE_STR,
+                          "modules": {"type": "array", "items": CURRICULUM_MODULE}})
 
 SCHEMAS: dict[str, Any] = {
     "Error": closed({"error": closed({"status": {"type": "integer", "minimum": 400, "maximum": 599},
@@ -155,7 +163,7 @@ SCHEMAS: dict[str, Any] = {
     "Organisation": closed({"slug": STR, "name": STR, "short_name": NULLABLE_STR, "country": NULLABLE_STR,
                             "city": NULLABLE_STR, "is_partner": BOOL, "role": NULLABLE_STR,
                             "description": NULLABLE_STR, "records": {"type": "integer", "minimum": 0}}),
-    "OrganisationPage": page_of(ref("Organisation"), "Organisations in slug order."),
+    "OrganisationPage": page_of(ref("Organisation"), "Organisations in the order they were added (stable while you page)."),
     "Concept": closed({
         "id": STR,
         "labels": closed({lang: closed({"pref": NULLABLE_STR, "alt": {"type": "array", "items": STR}})
@@ -167,13 +175,7 @@ SCHEMAS: dict[str, Any] = {
         "search_url": STR,
     }),
     "ConceptPage": page_of(ref("Concept"), "Thesaurus concepts in id order."),
-    "CurriculumList": closed({"paths": {"type": "array", "items": closed({
-        "slug": STR, "audience": STR, "titles": by_language(STR), "url": NULLABLE_STR,
-        "modules": {"type": "array", "items": closed({
-            "slug": STR, "position": INT, "titles": by_language(STR),
-            "resources": {"type": "array", "items": closed({
-                "id": INT, "external_id": NULLABLE_STR, "lang": LANG, "title": STR, "position": NULLABLE_INT,
-                "api_url": STR})}})}})}}}),
+    "CurriculumList": closed({"paths": {"type": "array", "items": CURRICULUM_PATH}}),
     "ReadingListSummary": closed({
         "id": INT, "title": STR, "description": STR,
         "audience": NULLABLE_STR, "notes_lang": NULLABLE_STR,

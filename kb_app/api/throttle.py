@@ -29,6 +29,8 @@ def check_rate_limit() -> None:
 
 
 def add_rate_headers(response: Response) -> Response:
+    # Answers differ by caller (their own lists, their allowance): shared caches must key on the token.
+    response.vary.add("Authorization")
     verdict = g.get("rate_verdict")
     if verdict is not None:
         response.headers["X-RateLimit-Limit"] = str(verdict.limit)
