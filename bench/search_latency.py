@@ -27,24 +27,48 @@ sys.path.insert(0, str(ROOT))
 from indexing import IndexDoc, SearchEngine, SearchQuery  # noqa: E402
 
 TEMPLATE_FIELDS = (
-    "target_group", "challenge", "method", "results", "resources_needed", "evidence_of_success",
-    "transferability", "difficulties", "learning_objectives",
+    "target_group",
+    "challenge",
+    "method",
+    "results",
+    "resources_needed",
+    "evidence_of_success",
+    "transferability",
+    "difficulties",
+    "learning_objectives",
 )
 
 QUERIES = [
-    ("it", "microcredito per donne migranti"), ("it", "fondo di garanzia"), ("it", "piano d'impresa"),
-    ("it", "mediazione interculturale in banca"), ("it", "permesso di soggiorno lavoro autonomo"),
-    ("en", "microloans for refugee entrepreneurs"), ("en", "business plan training"),
-    ("en", "financial literacy for newcomers"), ("en", "guarantee fund for small loans"),
+    ("it", "microcredito per donne migranti"),
+    ("it", "fondo di garanzia"),
+    ("it", "piano d'impresa"),
+    ("it", "mediazione interculturale in banca"),
+    ("it", "permesso di soggiorno lavoro autonomo"),
+    ("en", "microloans for refugee entrepreneurs"),
+    ("en", "business plan training"),
+    ("en", "financial literacy for newcomers"),
+    ("en", "guarantee fund for small loans"),
     ("en", "mentoring after the loan"),
-    ("fr", "microcrédit pour les femmes migrantes"), ("fr", "plan d'affaires"), ("fr", "fonds de garantie"),
-    ("fr", "accompagnement des créateurs d'entreprise"), ("fr", "titre de séjour"),
-    ("es", "microcrédito para mujeres inmigrantes"), ("es", "plan de negocio"), ("es", "fondo de garantía"),
-    ("es", "educación financiera"), ("es", "mediación intercultural"),
-    ("de", "Mikrokredit für Migrantinnen"), ("de", "Businessplan erstellen"), ("de", "Bürgschaftsfonds"),
-    ("de", "Finanzielle Bildung"), ("de", "Existenzgründung Beratung"),
-    ("ar", "القروض الصغيرة للمهاجرين"), ("ar", "خطة العمل"), ("ar", "صندوق الضمان"),
-    ("ar", "التثقيف المالي"), ("ar", "الإرشاد بعد القرض"),
+    ("fr", "microcrédit pour les femmes migrantes"),
+    ("fr", "plan d'affaires"),
+    ("fr", "fonds de garantie"),
+    ("fr", "accompagnement des créateurs d'entreprise"),
+    ("fr", "titre de séjour"),
+    ("es", "microcrédito para mujeres inmigrantes"),
+    ("es", "plan de negocio"),
+    ("es", "fondo de garantía"),
+    ("es", "educación financiera"),
+    ("es", "mediación intercultural"),
+    ("de", "Mikrokredit für Migrantinnen"),
+    ("de", "Businessplan erstellen"),
+    ("de", "Bürgschaftsfonds"),
+    ("de", "Finanzielle Bildung"),
+    ("de", "Existenzgründung Beratung"),
+    ("ar", "القروض الصغيرة للمهاجرين"),
+    ("ar", "خطة العمل"),
+    ("ar", "صندوق الضمان"),
+    ("ar", "التثقيف المالي"),
+    ("ar", "الإرشاد بعد القرض"),
 ]
 
 
@@ -75,9 +99,18 @@ def synthetic_docs(seeds: list[dict], count: int, rng: random.Random):
             other = rng.choice(cities)
             body, title = body.replace(city, other), title.replace(city, other)
         yield IndexDoc(
-            id=n + 1, kind=seed["kind"], lang=seed["lang"], title=title, summary=seed.get("summary", ""), body=body,
-            themes=list(seed.get("themes") or []), country=seed.get("country"), audience=seed.get("audience"),
-            level=seed.get("level"), organisation=seed.get("organisation"), year=seed.get("year"),
+            id=n + 1,
+            kind=seed["kind"],
+            lang=seed["lang"],
+            title=title,
+            summary=seed.get("summary", ""),
+            body=body,
+            themes=list(seed.get("themes") or []),
+            country=seed.get("country"),
+            audience=seed.get("audience"),
+            level=seed.get("level"),
+            organisation=seed.get("organisation"),
+            year=seed.get("year"),
             external_id=f"{seed.get('id', 'rec')}-v{n // len(seeds)}",
         )
 
@@ -112,11 +145,14 @@ def main() -> None:
     thesaurus = args.corpus / "thesaurus.jsonl"
     with tempfile.TemporaryDirectory(prefix="kb-bench-") as folder:
         started = time.perf_counter()
-        engine = SearchEngine.open(Path(folder), encoder=args.encoder,
-                                   thesaurus_path=thesaurus if thesaurus.exists() else None)
+        engine = SearchEngine.open(
+            Path(folder), encoder=args.encoder, thesaurus_path=thesaurus if thesaurus.exists() else None
+        )
         stats = engine.stats()
-        print(f"encoder: {stats['encoder']} (dimension {stats['dimension']}, multilingual {stats['multilingual']}), "
-              f"thesaurus concepts: {stats['concepts']}, load {time.perf_counter() - started:.1f}s")
+        print(
+            f"encoder: {stats['encoder']} (dimension {stats['dimension']}, multilingual {stats['multilingual']}), "
+            f"thesaurus concepts: {stats['concepts']}, load {time.perf_counter() - started:.1f}s"
+        )
 
         started = time.perf_counter()
         last = [0.0]
@@ -129,8 +165,10 @@ def main() -> None:
         count = engine.rebuild(synthetic_docs(seeds, args.records, random.Random(args.seed)), progress=progress)
         elapsed = time.perf_counter() - started
         stats = engine.stats()
-        print(f"indexing: {count} records, {stats['passages']} passages in {elapsed:.1f}s "
-              f"= {count / elapsed:.1f} records/s")
+        print(
+            f"indexing: {count} records, {stats['passages']} passages in {elapsed:.1f}s "
+            f"= {count / elapsed:.1f} records/s"
+        )
 
         # The first search loads the language detector and warms caches: not counted.
         engine.search(SearchQuery(text="warm up the engine", mode="hybrid"))
@@ -141,8 +179,10 @@ def main() -> None:
                     t0 = time.perf_counter()
                     engine.search(SearchQuery(text=text, mode=mode, ui_lang=lang))
                     timings.append((time.perf_counter() - t0) * 1000)
-            print(f"latency {mode:<8}: p50 {statistics.median(timings):6.1f} ms   p95 {percentile(timings, 0.95):6.1f} ms"
-                  f"   max {max(timings):6.1f} ms   ({len(timings)} queries)")
+            print(
+                f"latency {mode:<8}: p50 {statistics.median(timings):6.1f} ms   p95 {percentile(timings, 0.95):6.1f} ms"
+                f"   max {max(timings):6.1f} ms   ({len(timings)} queries)"
+            )
         engine.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS: {peak_mb:.0f} MB")

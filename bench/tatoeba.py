@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from indexing.encoder_cli import bench  # noqa: E402
+from indexing.encoder_cli import bench
 
 if __name__ == "__main__":
     # Usage: python bench/tatoeba.py --tatoeba ../shared/benchmarks/tatoeba [--model PATH] [--teacher]

@@ -49,7 +49,7 @@ def stem_arabic(word: str) -> str:
         word = word[1:]
     for article in _ARABIC_ARTICLES:
         if word.startswith(article) and len(word) - len(article) >= 2:
-            word = word[len(article):]
+            word = word[len(article) :]
             break
     for suffix in _ARABIC_SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 2:

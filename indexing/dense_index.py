@@ -15,9 +15,6 @@ import numpy as np
 # mapping lives in the ids themselves and survives save/load without a side table.
 PASSAGE_SLOTS = 1024
 INDEX_FILE = "dense.faiss"
-# One query against a flat index is a single matrix-vector product: OpenMP threads only add
-# overhead, and on a busy 2-core machine their spinning made searches 15x slower (35 ms vs 2 ms).
-faiss.omp_set_num_threads(1)
 META_FILE = "dense.json"
 
 
@@ -80,6 +77,10 @@ class DenseIndex:
         """Up to k (record id, best passage cosine), best first; optionally only `allowed` records."""
         if self._index.ntotal == 0 or k <= 0:
             return []
+        # One query against a flat index is a single matrix-vector product: OpenMP threads only
+        # add overhead, and on a busy 2-core machine their spinning made searches 15x slower
+        # (35 ms vs 2 ms). The setting is per calling thread, hence here.
+        faiss.omp_set_num_threads(1)
         query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
         params = None
         if allowed is not None:
@@ -92,7 +93,7 @@ class DenseIndex:
         while True:
             scores, ids = self._index.search(query, fetch, params=params)
             best: dict[int, float] = {}
-            for score, pid in zip(scores[0], ids[0]):
+            for score, pid in zip(scores[0], ids[0], strict=True):
                 if pid < 0:
                     continue
                 rid = int(pid) // PASSAGE_SLOTS

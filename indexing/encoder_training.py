@@ -259,7 +259,14 @@ def tokenizer_texts(
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int, kind: str = "wordpiece"):
     """A lower-cased WordPiece or Unigram tokenizer trained with the `tokenizers` library."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+    from tokenizers import (
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        trainers,
+    )
 
     if kind == "wordpiece":
         tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]", continuing_subword_prefix="##"))
@@ -341,7 +348,10 @@ def teacher_token_init(tokenizer, teacher, dimension: int = DIMENSION) -> np.nda
 def build_student(tokenizer, init_weights: np.ndarray | None = None, dimension: int = DIMENSION):
     """StaticEmbedding (mean of token vectors) followed by L2 normalisation."""
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer.modules import Normalize, StaticEmbedding
+    from sentence_transformers.sentence_transformer.modules import (
+        Normalize,
+        StaticEmbedding,
+    )
 
     static = StaticEmbedding(tokenizer, embedding_weights=init_weights, embedding_dim=dimension)
     return SentenceTransformer(modules=[static, Normalize()], device="cpu")
@@ -391,7 +401,10 @@ def distillation_dataset(rows: Sequence[Pair], cache: TeacherCache):
 
 def fit_student(model, dataset, config: TrainingConfig, scratch: Path) -> None:
     """MSE to the teacher's normalised embedding, for the English side and the translation."""
-    from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+    from sentence_transformers import (
+        SentenceTransformerTrainer,
+        SentenceTransformerTrainingArguments,
+    )
     from sentence_transformers.sentence_transformer.losses import MSELoss
 
     args = SentenceTransformerTrainingArguments(
@@ -422,7 +435,10 @@ MAX_MODEL_BYTES = 50 * 1000 * 1000
 def trim_to_budget(model, counts: np.ndarray, budget_bytes: int = MAX_MODEL_BYTES):
     """Drop tokens never seen in training, then the rarest, until fp16 weights + tokenizer fit the budget."""
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer.modules import Normalize, StaticEmbedding
+    from sentence_transformers.sentence_transformer.modules import (
+        Normalize,
+        StaticEmbedding,
+    )
 
     static = model[0]
     tokenizer = static.tokenizer

@@ -42,7 +42,9 @@ def teacher_model_path() -> str:
 
 def default_encoder_name() -> str:
     """The project's shipped multilingual encoder if present, else the English teacher."""
-    if (SHIPPED_MODEL_DIR / "modules.json").exists() or (SHIPPED_MODEL_DIR / "config_sentence_transformers.json").exists():
+    if (SHIPPED_MODEL_DIR / "modules.json").exists() or (
+        SHIPPED_MODEL_DIR / "config_sentence_transformers.json"
+    ).exists():
         return str(SHIPPED_MODEL_DIR)
     return teacher_model_path()
 

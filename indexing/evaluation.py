@@ -15,6 +15,7 @@ def ndcg_at_k(ranking: list[str], judged: dict[str, int], k: int = 10) -> float:
 
     The ideal ranking orders every judged record with a positive grade by grade.
     """
+
     def dcg(gains: list[float]) -> float:
         return sum(g / math.log2(i + 2) for i, g in enumerate(gains))
 

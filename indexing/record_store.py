@@ -61,7 +61,10 @@ class RecordStore:
         for row in self._db.execute(
             "SELECT id, kind, lang, themes, country, audience, level, external_id, concepts FROM records"
         ):
-            self._remember(row[0], RecordMeta(row[1], row[2], json.loads(row[3]), row[4], row[5], row[6], row[7], json.loads(row[8])))
+            self._remember(
+                row[0],
+                RecordMeta(row[1], row[2], json.loads(row[3]), row[4], row[5], row[6], row[7], json.loads(row[8])),
+            )
 
     def _remember(self, record_id: int, meta: RecordMeta) -> None:
         self._forget(record_id)
@@ -86,8 +89,10 @@ class RecordStore:
         cached = self._postings.get(concept_id)
         if cached is None:
             holders = self.by_concept.get(concept_id, {})
-            cached = (np.fromiter(holders.keys(), dtype=np.int64, count=len(holders)),
-                      np.fromiter(holders.values(), dtype=np.float64, count=len(holders)))
+            cached = (
+                np.fromiter(holders.keys(), dtype=np.int64, count=len(holders)),
+                np.fromiter(holders.values(), dtype=np.float64, count=len(holders)),
+            )
             self._postings[concept_id] = cached
         return cached
 
@@ -95,25 +100,45 @@ class RecordStore:
         """Insert or replace records with their concept weights, in one transaction."""
         rows = [
             (
-                d.id, d.external_id, d.kind, d.lang, d.title, d.summary, d.body, json.dumps(list(d.themes)),
-                d.country, d.audience, d.level, d.organisation, d.year, json.dumps(concepts),
+                d.id,
+                d.external_id,
+                d.kind,
+                d.lang,
+                d.title,
+                d.summary,
+                d.body,
+                json.dumps(list(d.themes)),
+                d.country,
+                d.audience,
+                d.level,
+                d.organisation,
+                d.year,
+                json.dumps(concepts),
             )
             for d, concepts in docs
         ]
         with self._lock:
-            self._db.execute("BEGIN")
-            self._db.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-            self._db.execute("COMMIT")
+            self._transaction("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
             for d, concepts in docs:
                 self._remember(
-                    d.id, RecordMeta(d.kind, d.lang, list(d.themes), d.country, d.audience, d.level, d.external_id, dict(concepts))
+                    d.id,
+                    RecordMeta(
+                        d.kind, d.lang, list(d.themes), d.country, d.audience, d.level, d.external_id, dict(concepts)
+                    ),
                 )
+
+    def _transaction(self, statement: str, rows: list[tuple]) -> None:
+        self._db.execute("BEGIN")
+        try:
+            self._db.executemany(statement, rows)
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def delete(self, record_ids: list[int]) -> None:
         with self._lock:
-            self._db.execute("BEGIN")
-            self._db.executemany("DELETE FROM records WHERE id = ?", [(rid,) for rid in record_ids])
-            self._db.execute("COMMIT")
+            self._transaction("DELETE FROM records WHERE id = ?", [(rid,) for rid in record_ids])
             for rid in record_ids:
                 self._forget(rid)
 
@@ -123,17 +148,34 @@ class RecordStore:
             return {}
         marks = ",".join("?" * len(record_ids))
         with self._lock:
-            rows = self._db.execute(f"SELECT id, title, summary, body FROM records WHERE id IN ({marks})", list(record_ids)).fetchall()
+            rows = self._db.execute(
+                f"SELECT id, title, summary, body FROM records WHERE id IN ({marks})", list(record_ids)
+            ).fetchall()
         return {row[0]: (row[1] or "", row[2] or "", row[3] or "") for row in rows}
 
     def documents(self) -> Iterator[IndexDoc]:
         """Every stored record as an IndexDoc (used to re-tag after a thesaurus change)."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, kind, lang, title, summary, body, themes, country, audience, level, organisation, year, external_id FROM records"
+                "SELECT id, kind, lang, title, summary, body, themes, country, audience, level, organisation, year,"
+                " external_id FROM records"
             ).fetchall()
         for r in rows:
-            yield IndexDoc(r[0], r[1], r[2], r[3] or "", r[4] or "", r[5] or "", json.loads(r[6]), r[7], r[8], r[9], r[10], r[11], r[12])
+            yield IndexDoc(
+                r[0],
+                r[1],
+                r[2],
+                r[3] or "",
+                r[4] or "",
+                r[5] or "",
+                json.loads(r[6]),
+                r[7],
+                r[8],
+                r[9],
+                r[10],
+                r[11],
+                r[12],
+            )
 
     def __len__(self) -> int:
         return len(self.meta)

@@ -9,7 +9,7 @@ from indexing.analyzers import WORD_PATTERN, normalise_term
 WINDOW_WORDS = 30
 # Text past this point is not searched for a snippet window: it keeps long records cheap and
 # the first part of a record is where its matches are read anyway.
-MAX_SNIPPET_SOURCE = 6_000
+MAX_SNIPPET_SOURCE = 3_000
 
 
 def _window(text: str, lang: str, wanted: set[str], window_words: int) -> tuple[int, str] | None:
