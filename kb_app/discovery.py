@@ -1,6 +1,7 @@
 """Search and record data computed once for both the HTML pages and the JSON API."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -19,6 +20,8 @@ MODES = ("hybrid", "semantic", "keyword")
 FILTERS = ("kind", "lang", "theme", "country", "audience", "level")
 MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 5000
+THEME_SLUG = re.compile(r"^[a-z][a-z0-9-]{0,79}$")
+COUNTRY_CODE = re.compile(r"^[A-Za-z]{2}$")
 
 
 @dataclass
@@ -90,7 +93,11 @@ def parse_search_params(args: Any, *, allowed_extra: tuple[str, ...] = (), stric
             raise _bad("audience", f"must be one of {', '.join(AUDIENCES)}")
         if name == "level" and any(v not in LEVELS for v in values):
             raise _bad("level", f"must be one of {', '.join(LEVELS)}")
+        if name == "theme" and any(not THEME_SLUG.match(v) for v in values):
+            raise _bad("theme", "must be theme slugs (lower-case letters, digits and '-')")
         if name == "country":
+            if any(not COUNTRY_CODE.match(v) for v in values):
+                raise _bad("country", "must be two-letter country codes (ISO 3166-1 alpha-2) or EU")
             values = [v.upper() for v in values]
         if values:
             filters[name] = values

@@ -33,7 +33,7 @@ def batch(prefix: str, n: int) -> str:
 def kb_process(kb: Kb, *args: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, **kb.env}
     return subprocess.Popen([sys.executable, "-m", "kb_app.cli", *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def record_ids(kb: Kb) -> list[str]:

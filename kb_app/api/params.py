@@ -40,8 +40,10 @@ KIND = QueryParam("kind", _values({"type": "string", "enum": list(KINDS)}),
                   "Only records of these kinds (repeat the parameter or separate values by commas).")
 LANG = QueryParam("lang", _values({"type": "string", "enum": list(LANGUAGES)}),
                   "Only records written in these languages (ISO 639-1).")
-THEME = QueryParam("theme", _values({"type": "string"}), "Only records tagged with any of these theme slugs.")
-COUNTRY = QueryParam("country", _values({"type": "string"}), "Only records from these countries (ISO 3166-1 alpha-2 or EU).")
+THEME = QueryParam("theme", _values({"type": "string", "pattern": "^[a-z][a-z0-9-]{0,79}$", "description": "a theme slug"}),
+                   "Only records tagged with any of these theme slugs.")
+COUNTRY = QueryParam("country", _values({"type": "string", "pattern": "^[A-Za-z]{2}$", "description": "a two-letter code"}),
+                     "Only records from these countries (ISO 3166-1 alpha-2 or EU).")
 AUDIENCE = QueryParam("audience", _values({"type": "string", "enum": list(AUDIENCES)}),
                       "Only curriculum resources for this audience.")
 LEVEL = QueryParam("level", _values({"type": "string", "enum": list(LEVELS)}), "Only curriculum resources of this level.")
@@ -80,6 +82,8 @@ def _one(name: str, raw: str, schema: dict[str, Any]) -> Any:
         raise bad_parameter(name, f"must be one of {allowed}, not {raw[:40]!r}")
     if "maxLength" in schema and len(raw) > schema["maxLength"]:
         raise bad_parameter(name, f"is {len(raw)} characters long; the limit is {schema['maxLength']}")
+    if "pattern" in schema and raw != "" and not re.search(schema["pattern"], raw):
+        raise bad_parameter(name, f"{raw[:40]!r} is not of the expected form ({schema.get('description', schema['pattern'])})")
     return raw
 
 
