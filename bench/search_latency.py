@@ -9,9 +9,6 @@ swapped cities) up to --records. Usage:
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import random
 import re
 import resource
@@ -23,8 +20,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from indexing import IndexDoc, SearchEngine, SearchQuery  # noqa: E402
+from report import percentile, print_machine  # noqa: E402
+from synthetic import load_seed_records  # noqa: E402
 
 TEMPLATE_FIELDS = (
     "target_group",
@@ -72,15 +72,6 @@ QUERIES = [
 ]
 
 
-def seed_records(corpus: Path) -> list[dict]:
-    records = []
-    for path in sorted(corpus.glob("practices/*.jsonl")) + sorted(corpus.glob("resources/*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                records.append(json.loads(line))
-    if not records:
-        raise SystemExit(f"no seed records under {corpus}")
-    return records
 
 
 def synthetic_docs(seeds: list[dict], count: int, rng: random.Random):
@@ -115,19 +106,8 @@ def synthetic_docs(seeds: list[dict], count: int, rng: random.Random):
         )
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def main() -> None:
@@ -140,8 +120,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
-    print(f"machine: {os.cpu_count()} cores, {cpu_model()}, Python {platform.python_version()}, {platform.system()}")
-    seeds = seed_records(args.corpus)
+    print_machine()
+    seeds = load_seed_records(args.corpus)
     thesaurus = args.corpus / "thesaurus.jsonl"
     with tempfile.TemporaryDirectory(prefix="kb-bench-") as folder:
         started = time.perf_counter()

@@ -8,7 +8,7 @@ from typing import Any, Callable
 from flask import Flask, current_app, g
 from sqlalchemy import create_engine, event, insert, inspect, select, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import Base, IndexChange, Record
@@ -146,7 +146,7 @@ def latest_change_seq(session: Session) -> int:
 
 
 __all__ = [
-    "Base", "DatabaseUnavailable", "OperationalError", "check_connection", "database_url", "get_engine",
+    "Base", "DatabaseUnavailable", "check_connection", "database_url", "get_engine",
     "get_session", "init_app", "latest_change_seq", "make_engine", "make_session_factory", "schema_exists",
     "upgrade_schema",
 ]

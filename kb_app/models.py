@@ -14,7 +14,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
     MetaData,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship

@@ -7,6 +7,7 @@ from flask import url_for
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from ..discovery import record_card
 from ..models import ReadingList, ReadingListItem, Record, User
 from .editing import is_available
 from .permissions import can_edit, token_matches
@@ -15,22 +16,8 @@ EXPORT_FORMATS = ("md", "csv", "ris", "csl.json")
 
 
 def entry_card(record: Record) -> dict[str, Any]:
-    """The fields of a listed record that pages, exports and citations need."""
-    return {
-        "id": record.id,
-        "external_id": record.external_id,
-        "kind": record.kind,
-        "lang": record.lang,
-        "title": record.title,
-        "summary": record.summary or "",
-        "organisation": record.organisation.name if record.organisation else None,
-        "country": record.country,
-        "city": record.city,
-        "year": record.year,
-        "themes": [t.slug for t in record.themes],
-        "web_site": record.url,
-        "url": url_for("records.show", record_id=record.id, _external=True),
-    }
+    """The fields of a listed record that pages, exports and citations need: the shared card plus its web site."""
+    return {**record_card(record), "summary": record.summary or "", "web_site": record.url}
 
 
 def list_entries(reading_list: ReadingList, *, for_owner: bool) -> list[dict[str, Any]]:
