@@ -18,6 +18,7 @@ TEXT_LIMITS: dict[str, int] = {
     "contact": 500, "competence_area": 80, "format": 40, "learning_objectives": 5000, "module": 80,
     **{name: 20_000 for name in PRACTICE_FIELDS},
 }
+REQUIRED = ("kind", "lang", "title", "body")
 INT_FIELDS = {"year": (1900, 2100), "duration_minutes": (1, 100_000), "position": (1, 10_000)}
 DATE_FIELDS = ("start_date", "end_date")
 LIST_FIELDS = ("themes",)
