@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -64,6 +65,35 @@ def resolve_organisation(session: Session, name: str) -> Organisation:
     return org
 
 
+@dataclass
+class Lookups:
+    """Themes, modules and organisations loaded once, so a bulk import does not query them per record."""
+
+    themes: dict[str, Theme] = field(default_factory=dict)
+    modules: dict[str, Module] = field(default_factory=dict)
+    organisations: dict[str, Organisation] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session: Session) -> "Lookups":
+        lookups = cls(themes={t.slug: t for t in session.scalars(select(Theme))},
+                      modules={m.slug: m for m in session.scalars(select(Module))})
+        for org in session.scalars(select(Organisation)):
+            lookups.remember(org)
+        return lookups
+
+    def remember(self, org: Organisation) -> None:
+        for key in (org.slug, org.name, org.short_name):
+            if key:
+                self.organisations.setdefault(key.strip().lower(), org)
+
+    def organisation(self, session: Session, name: str) -> Organisation:
+        found = self.organisations.get(name.strip().lower())
+        if found is None:
+            found = resolve_organisation(session, name)
+            self.remember(found)
+        return found
+
+
 def snapshot(record: Record) -> dict[str, Any]:
     """The fields of a record as kept in a revision (for comparing versions)."""
     data = {f: getattr(record, f) for f in SNAPSHOT_FIELDS}
@@ -84,8 +114,10 @@ def new_record(kind: str) -> Record:
     return Practice() if kind == "practice" else Resource()
 
 
-def apply_record(session: Session, record: Record, data: dict[str, Any]) -> Record:
+def apply_record(session: Session, record: Record, data: dict[str, Any], lookups: Lookups | None = None) -> Record:
     """Write a normalised record's fields onto a Record (new or existing); fields absent from data are cleared."""
+    if lookups is None:
+        lookups = Lookups.load(session)
     record.lang = data["lang"]
     if not record.external_id:
         record.external_id = data.get("id") or new_external_id(data["kind"], data["lang"])
@@ -93,12 +125,10 @@ def apply_record(session: Session, record: Record, data: dict[str, Any]) -> Reco
         setattr(record, field, data.get(field))
     record.summary = data.get("summary") or ""
     org_name = data.get("organisation")
-    record.organisation = resolve_organisation(session, org_name) if org_name else None
-    slugs = data.get("themes") or []
-    themes = {t.slug: t for t in session.scalars(select(Theme).where(Theme.slug.in_(slugs)))} if slugs else {}
-    record.themes = [themes[s] for s in slugs if s in themes]
+    record.organisation = lookups.organisation(session, org_name) if org_name else None
+    record.themes = [lookups.themes[s] for s in data.get("themes") or [] if s in lookups.themes]
     module_slug = data.get("module")
-    record.module = session.scalar(select(Module).where(Module.slug == module_slug)) if module_slug else None
+    record.module = lookups.modules.get(module_slug) if module_slug else None
     target = data.get("translation_of")
     record.translation_of = (
         session.scalar(select(Record).where(Record.external_id == target)) if target else None

@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .catalogue import add_revision, apply_record, new_record, publish, to_interchange
+from .catalogue import Lookups, add_revision, apply_record, new_record, publish, to_interchange
 from .interchange import INT_FIELDS, InvalidRecord, normalise_record
 from .models import Module, Record, Theme
 
@@ -145,6 +145,7 @@ def import_records(
             r.external_id: r
             for r in session.scalars(select(Record).where(Record.external_id.in_([d["id"] for _, d in to_write if "id" in d])))
         } if to_write else {}
+        lookups = Lookups.load(session)
         for count, (line, data_row) in enumerate(to_write, start=1):
             record = existing.get(data_row.get("id", ""))
             if record is not None and record.kind != data_row["kind"]:
@@ -160,7 +161,7 @@ def import_records(
             else:
                 report.updated += 1
                 action = "updated by import"
-            apply_record(session, record, data_row)
+            apply_record(session, record, data_row, lookups)
             publish(record)
             add_revision(session, record, action)
             if count % 500 == 0:
