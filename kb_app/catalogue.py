@@ -117,7 +117,9 @@ def new_record(kind: str) -> Record:
 def apply_record(session: Session, record: Record, data: dict[str, Any], lookups: Lookups | None = None) -> Record:
     """Write a normalised record's fields onto a Record (new or existing); fields absent from data are cleared."""
     if lookups is None:
-        lookups = Lookups.load(session)
+        # The record may already be pending in the session with no fields yet: do not flush it half-made.
+        with session.no_autoflush:
+            lookups = Lookups.load(session)
     record.lang = data["lang"]
     if not record.external_id:
         record.external_id = data.get("id") or new_external_id(data["kind"], data["lang"])
