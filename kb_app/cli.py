@@ -32,14 +32,19 @@ def with_app(func_: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func_)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         app = _make_app()
-        with app.app_context():
-            try:
-                return func_(app, *args, **kwargs)
-            except DatabaseUnavailable as exc:
-                raise click.ClickException(str(exc)) from exc
-            except SQLAlchemyError as exc:
-                first = str(getattr(exc, "orig", exc)).strip().splitlines()
-                raise click.ClickException(f"database error: {first[0] if first else type(exc).__name__}") from exc
+        try:
+            with app.app_context():
+                try:
+                    return func_(app, *args, **kwargs)
+                except DatabaseUnavailable as exc:
+                    raise click.ClickException(str(exc)) from exc
+                except SQLAlchemyError as exc:
+                    first = str(getattr(exc, "orig", exc)).strip().splitlines()
+                    raise click.ClickException(f"database error: {first[0] if first else type(exc).__name__}") from exc
+        finally:
+            # Close the index files and every pooled connection before the command returns.
+            app.extensions["kb_search"].close()
+            app.extensions["kb_engine"].dispose()
 
     return wrapper
 
