@@ -135,3 +135,18 @@ def make_kb(tmp_path: Path, databases: FreshDatabase):  # noqa: ANN201 - returns
     def factory(name: str) -> Kb:
         return Kb(tmp_path / name, databases.url())
     return factory
+
+
+PASSWORD = "correct horse battery"
+
+
+def signed_in(app: Flask, email: str, role: str, organisation: str | None = None) -> FlaskClient:
+    """A test client signed in through the real sign-in form as a new account with this role."""
+    from kb_app.accounts import create_user
+    from kb_app.db import get_session
+
+    with app.app_context():
+        create_user(get_session(), email=email, password=PASSWORD, role=role, organisation=organisation)
+    client = app.test_client()
+    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    return client

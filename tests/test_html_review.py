@@ -6,11 +6,10 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
-from kb_app.accounts import create_user
+from conftest import signed_in
 from kb_app.db import get_session
 from kb_app.models import Record
 
-PASSWORD = "correct horse battery"
 PRACTICE = {
     "lang": "de", "country": "DE", "city": "Köln",
     "title": "Mikrokredit-Sprechstunde für Gründerinnen in Köln",
@@ -21,13 +20,6 @@ PRACTICE = {
     "results": "48 Frauen erhielten einen Mikrokredit.",
 }
 
-
-def signed_in(app: Flask, email: str, role: str, organisation: str | None = None) -> FlaskClient:
-    with app.app_context():
-        create_user(get_session(), email=email, password=PASSWORD, role=role, organisation=organisation)
-    client = app.test_client()
-    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
-    return client
 
 
 def submitted(partner: FlaskClient, **changes: str) -> int:

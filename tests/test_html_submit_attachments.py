@@ -10,12 +10,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from kb_app.accounts import create_user
+from conftest import signed_in
 from kb_app.db import get_session
 from kb_app.models import Attachment, Record
 from kb_app.uploads import sniff_content_type
 
-PASSWORD = "correct horse battery"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 HTML = b"<!doctype html><script>alert(document.cookie)</script>"
@@ -23,13 +22,6 @@ PRACTICE = {"title": "Sportello microcredito", "lang": "it", "body": "Un servizi
             "summary": "Orientamento.", "challenge": "Accesso.", "method": "Colloqui.", "results": "Prestiti.",
             "country": "IT"}
 
-
-def signed_in(app: Flask, email: str, role: str, organisation: str | None = None) -> FlaskClient:
-    with app.app_context():
-        create_user(get_session(), email=email, password=PASSWORD, role=role, organisation=organisation)
-    client = app.test_client()
-    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
-    return client
 
 
 def zipped(entries: dict[str, bytes]) -> bytes:
