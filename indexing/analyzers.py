@@ -57,8 +57,11 @@ def stem_arabic(word: str) -> str:
     return word
 
 
+_ARABIC_CHAR = re.compile("[\u0600-\u06ff]")
+
+
 def _is_arabic(word: str) -> bool:
-    return any("\u0600" <= c <= "\u06ff" for c in word)
+    return _ARABIC_CHAR.search(word) is not None
 
 
 @lru_cache(maxsize=8)

@@ -142,6 +142,15 @@ class _Held:
         self._lock._release(self._write)
 
 
+def _file_stamp(path: Path) -> tuple[int, int] | None:
+    """Identity of a file's current version: engine.json is replaced (new inode) on every save."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns
+
+
 class _Generation:
     """One built index folder: keyword index, dense index and record store together."""
 
@@ -160,6 +169,7 @@ class _Generation:
         self.keyword = KeywordIndex(folder / "keyword")
         self.store = RecordStore(folder)
         info_path = folder / ENGINE_FILE
+        self.stamp = _file_stamp(info_path)  # taken before reading, so a save made meanwhile is noticed later
         self.info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
         self.dirty = False
 
@@ -179,7 +189,12 @@ class _Generation:
         tmp = self.folder / (ENGINE_FILE + ".tmp")
         tmp.write_text(json.dumps(self.info, indent=1), encoding="utf-8")
         os.replace(tmp, self.folder / ENGINE_FILE)
+        self.stamp = _file_stamp(self.folder / ENGINE_FILE)
         self.dirty = False
+
+    def saved_elsewhere(self) -> bool:
+        """True when another process has saved this generation since this one loaded or saved it."""
+        return _file_stamp(self.folder / ENGINE_FILE) != self.stamp
 
     def close(self) -> None:
         self.keyword.close()
@@ -284,9 +299,12 @@ class SearchEngine:
             self._gen.save(self.thesaurus)
 
     def reload_if_changed(self) -> bool:
-        """Switch to the generation another process (e.g. `kb reindex`) has made current."""
+        """Catch up with other processes sharing this folder: switch to the generation another one
+        (e.g. `kb reindex`) has made current, or reopen this one when another process saved to it."""
         folder = self._current_folder()
-        if folder is None or folder == self._gen.folder:
+        if folder is None:
+            return False
+        if folder == self._gen.folder and not self._gen.saved_elsewhere():
             return False
         new = _Generation(folder, self.encoder, self.settings, fresh=False)
         with self._lock.write():
@@ -348,28 +366,36 @@ class SearchEngine:
         for p in prepared:
             gen.dense.add(p.doc.id, p.vectors)
 
-    def upsert(self, docs: Sequence[IndexDoc]) -> None:
-        """Add or replace records; searches see them as soon as this returns."""
+    def upsert(self, docs: Sequence[IndexDoc], save: bool = True) -> None:
+        """Add or replace records; searches see them as soon as this returns.
+
+        With save=False (bulk updates in batches) the keyword index sees them at the next
+        `save()`: committing Whoosh and rewriting the FAISS file once per batch costs more
+        than indexing the batch as the index grows.
+        """
         docs = list(docs)
         if not docs:
             return
         prepared = self._prepare(docs)  # encoding happens outside the lock: searches go on
         with self._lock.write():
             self._apply(self._gen, prepared)
-            self._gen.save(self.thesaurus)
+            if save:
+                self._gen.save(self.thesaurus)
             if self._journal is not None:
                 self._journal.append(("upsert", docs))
 
-    def delete(self, ids: Iterable[int]) -> None:
-        """Remove records from every index; searches stop returning them at once."""
+    def delete(self, ids: Iterable[int], save: bool = True) -> None:
+        """Remove records from every index; searches stop returning them at once (see `upsert` for save)."""
         ids = [int(i) for i in ids]
         if not ids:
             return
         with self._lock.write():
+            self._gen.dirty = True
             self._gen.store.delete(ids)
             self._gen.keyword.delete(ids)
             self._gen.dense.delete(ids)
-            self._gen.save(self.thesaurus)
+            if save:
+                self._gen.save(self.thesaurus)
             if self._journal is not None:
                 self._journal.append(("delete", ids))
 

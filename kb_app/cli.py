@@ -259,17 +259,47 @@ def users_create(app: Flask, email: str, role: str, name: str, organisation: str
         click.echo(f"created {user.role} {user.email} (id {user.id})")
 
 
-@main.command("serve", help="Serve the knowledge base with a production WSGI server (waitress).")
+@main.command("serve", help="Serve the knowledge base with a production WSGI server (waitress), in one or more processes.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker process.")
+@click.option("--workers", default=None, type=click.IntRange(1, 64),
+              help="Worker processes on one port (default: KB_WORKERS). Search is CPU-bound Python: use one per core.")
 @click.option("--trusted-proxy", default=None, help="Address of a load balancer whose X-Forwarded-For/-Proto headers are believed ('*' for any).")
+@click.option("--listen-fd", default=None, type=int, hidden=True, help="Internal: serve on this inherited socket (a worker).")
 @with_app
-def serve_command(app: Flask, host: str, port: int, threads: int, trusted_proxy: str | None) -> None:
-    from waitress import serve
+def serve_command(app: Flask, host: str, port: int, threads: int, workers: int | None, trusted_proxy: str | None,
+                  listen_fd: int | None) -> None:
+    from .search_service import get_search_service
+
+    workers = workers or int(app.config["KB_WORKERS"])
+    if listen_fd is None:
+        # With workers, a first-start load runs in a child `kb init`, so this supervisor never holds the model.
+        _prepare_database_for_serving(app, in_child=workers > 1)
+    if listen_fd is None and workers > 1:
+        from .workers import Supervisor, bind_listener
+
+        try:
+            listener = bind_listener(host, port)
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+        args = ["--threads", str(threads)] + (["--trusted-proxy", trusted_proxy] if trusted_proxy else [])
+        click.echo(f"serving on http://{host}:{port} with {workers} worker processes", err=True)
+        status = Supervisor(listener, workers, args).run()
+        if status:
+            raise click.ClickException("the workers could not start; see the messages above")
+        return
+    service = get_search_service(app)
+    service.engine  # noqa: B018 - load the model and index before the first request
+    service.start_following()  # other processes' changes reach this replica even while no one searches
+    _serve_waitress(app, host, port, threads, trusted_proxy, listen_fd)
+
+
+def _prepare_database_for_serving(app: Flask, in_child: bool) -> None:
+    """Check the connection, bring the schema up to date, and load the shipped corpus into an empty catalogue."""
+    import subprocess
 
     from .models import Record
-    from .search_service import get_search_service
 
     engine = get_engine(app)
     check_connection(engine)
@@ -280,16 +310,30 @@ def serve_command(app: Flask, host: str, port: int, threads: int, trusted_proxy:
                 empty = session.scalar(select(func.count()).select_from(Record)) == 0
         if empty:
             click.echo("first start: creating the database and loading the shipped corpus ...", err=True)
-            counts = initialise(app)
-            click.echo(f"loaded {counts['created']} records and indexed {counts['indexed']}", err=True)
+            if in_child:
+                if subprocess.run([sys.executable, "-m", "kb_app.cli", "init"]).returncode != 0:
+                    raise click.ClickException("loading the shipped corpus failed; see the messages above")
+            else:
+                counts = initialise(app)
+                click.echo(f"loaded {counts['created']} records and indexed {counts['indexed']}", err=True)
     ensure_schema(app)
-    get_search_service(app).engine  # noqa: B018 - load the model and index before the first request
-    click.echo(f"serving on http://{host}:{port}", err=True)
+
+
+def _serve_waitress(app: Flask, host: str, port: int, threads: int, trusted_proxy: str | None,
+                    listen_fd: int | None) -> None:
+    from waitress import serve
+
     proxy: dict[str, Any] = {}
     if trusted_proxy:
         # Rate limits and the sign-in throttle key on the client address: take it from the proxy's header.
         proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_count": 1,
                  "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto", "clear_untrusted_proxy_headers": True}
+    if listen_fd is not None:
+        from .workers import listener_from_fd
+
+        serve(app, sockets=[listener_from_fd(listen_fd)], threads=threads, ident="micro-kb", **proxy)
+        return
+    click.echo(f"serving on http://{host}:{port}", err=True)
     serve(app, host=host, port=port, threads=threads, ident="micro-kb", **proxy)
 
 

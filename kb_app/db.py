@@ -10,8 +10,9 @@ from sqlalchemy import create_engine, event, insert, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.routing import IntegerConverter
 
-from .models import Base, IndexChange, Record
+from .models import MAX_ROW_ID, Base, IndexChange, Record
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -88,8 +89,19 @@ def make_session_factory(engine: Engine, after_commit: Callable[[], None] | None
     return factory
 
 
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in routes (always a row id): a number too large for an id column matches no route, so it is a 404
+    instead of an error in the database driver (SQLite: OverflowError; PostgreSQL: integer out of range)."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_ROW_ID,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def init_app(app: Flask) -> None:
     """Open the engine lazily for this app and close each request's session on teardown."""
+    # Before the blueprints add their rules: every `<int:...>` in them is a row id.
+    app.url_map.converters["int"] = RowIdConverter
     engine = make_engine(database_url(app.config))
     app.extensions["kb_engine"] = engine
     app.extensions["kb_sessions"] = make_session_factory(engine, after_commit=lambda: _sync_index(app))
@@ -106,7 +118,9 @@ def _sync_index(app: Flask) -> None:
     if service is None:
         return
     try:
-        service.sync()
+        # Not waiting: when another process (a `kb import`, another worker) holds the index, it or
+        # the next periodic sync indexes this change; the request is not held up.
+        service.sync(wait=False)
     except Exception:  # noqa: BLE001
         # The commit stands; the change log keeps the record, and the next sync (or `kb check --repair`)
         # brings the index up to date. Failing the request here would report a saved record as lost.

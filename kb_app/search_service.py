@@ -1,6 +1,8 @@
 """The bridge between the database and the search library: keeps the index replica current and answers searches."""
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import threading
 import time
@@ -34,6 +36,28 @@ def record_to_doc(record: Record) -> IndexDoc:
     )
 
 
+WRITER_LOCK_FILE = "writer.lock"
+
+
+@contextlib.contextmanager
+def index_writer_lock(index_dir: Path, wait: bool) -> Iterator[bool]:
+    """Exclusive right to write the index folder, across processes (server workers, `kb import`).
+
+    Yields False, without the lock, when `wait` is false and another process holds it.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / WRITER_LOCK_FILE, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class SearchService:
     """One per app: opens the engine lazily, replays the index-change log, rebuilds on demand."""
 
@@ -47,6 +71,8 @@ class SearchService:
         self._engine: SearchEngine | None = None
         self._lock = threading.RLock()
         self._last_check = 0.0
+        self._stop = threading.Event()
+        self._follower: threading.Thread | None = None
 
     # -- state ---------------------------------------------------------------------------------------
     def applied_seq(self) -> int:
@@ -101,11 +127,17 @@ class SearchService:
             engine.rebuild(self._published_docs(session), progress=progress, markers={SEQ_MARKER: seq})
             return engine.stats()["records"]
 
-    def sync(self) -> int:
-        """Apply every logged change this replica has not seen yet; returns how many records changed."""
-        with self._lock:
-            if self._engine is None:
+    def sync(self, wait: bool = True) -> int:
+        """Apply every logged change this replica has not seen yet; returns how many records changed.
+
+        Processes sharing the index folder take turns through a file lock, and each first reloads
+        what the others saved. With wait=False a busy lock means "not now": the holder, or the
+        next periodic sync, applies the change.
+        """
+        with self._lock, index_writer_lock(self.index_dir, wait) as locked:
+            if self._engine is None or not locked:
                 return 0
+            self._engine.reload_if_changed()
             with self.sessions() as session:
                 applied = self.applied_seq()
                 latest = latest_change_seq(session)
@@ -117,23 +149,43 @@ class SearchService:
                     chunk = changed[start:start + SYNC_BATCH]
                     docs = list(self._published_docs(session, chunk))
                     present = {d.id for d in docs}
+                    # One save at the end: the change-log position moves only once everything is written.
                     if docs:
-                        self._engine.upsert(docs)
+                        self._engine.upsert(docs, save=False)
                     gone = [rid for rid in chunk if rid not in present]
                     if gone:
-                        self._engine.delete(gone)
+                        self._engine.delete(gone, save=False)
                 self._engine.save(markers={SEQ_MARKER: latest})
                 return len(changed)
 
     def maybe_sync(self) -> None:
-        """Cheap check, at most every few seconds, for changes made through other servers."""
+        """Cheap check, at most every few seconds, for changes made through other servers or processes."""
         now = time.monotonic()
         if now - self._last_check >= self.sync_seconds:
             self._last_check = now
-            with self._lock:
-                if self._engine is not None and self._engine.reload_if_changed():
-                    log.info("switched to the index generation built by another process")
-            self.sync()
+            self.follow_once()
+
+    def follow_once(self) -> None:
+        """Load what other processes saved to the index, then apply changes logged in the database."""
+        with self._lock:
+            if self._engine is not None and self._engine.reload_if_changed():
+                log.info("reloaded the index saved by another process")
+        self.sync(wait=False)
+
+    def start_following(self) -> None:
+        """Keep this replica current in the background (served processes), even while no one searches."""
+        if self._follower is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(self.sync_seconds):
+                try:
+                    self.follow_once()
+                except Exception:  # noqa: BLE001 - keep following; the next round retries
+                    log.exception("background index sync failed; retrying in %.0f s", self.sync_seconds)
+
+        self._follower = threading.Thread(target=loop, name="kb-index-follower", daemon=True)
+        self._follower.start()
 
     def search(self, query: SearchQuery) -> SearchResults:
         engine = self.engine
@@ -151,6 +203,10 @@ class SearchService:
         return stats
 
     def close(self) -> None:
+        self._stop.set()
+        if self._follower is not None:
+            self._follower.join(timeout=30)
+            self._follower = None
         with self._lock:
             if self._engine is not None:
                 self._engine.close()

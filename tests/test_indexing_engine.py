@@ -440,7 +440,7 @@ def test_index_survives_close_and_reopen(tmp_path, thesaurus_path):
 def _other_model(folder: Path) -> str:
     """A tiny static-embedding sentence-transformers model (another model, another dimension)."""
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers.models import StaticEmbedding
+    from sentence_transformers.sentence_transformer.modules import StaticEmbedding
     from tokenizers import Tokenizer
 
     from indexing.encoders import teacher_model_path
