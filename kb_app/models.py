@@ -25,6 +25,8 @@ STATUSES = ("draft", "submitted", "changes_requested", "published", "rejected")
 AUDIENCES = ("operator", "entrepreneur")
 LEVELS = ("beginner", "intermediate", "advanced")
 VISIBILITIES = ("private", "unlisted", "public")
+# The largest row id: ids are INTEGER columns, 32-bit on PostgreSQL.
+MAX_ROW_ID = 2**31 - 1
 
 # Practice-template fields, in the order the template presents them.
 PRACTICE_FIELDS = (

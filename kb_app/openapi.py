@@ -7,11 +7,13 @@ from typing import Any, Callable, Iterable
 
 from flask import Flask
 
+from .models import MAX_ROW_ID
+
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 _CONVERTER_SCHEMAS = {
-    "int": {"type": "integer", "minimum": 0},
+    "int": {"type": "integer", "minimum": 0, "maximum": MAX_ROW_ID},  # ids (db.RowIdConverter)
     "string": {"type": "string", "minLength": 1, "pattern": "^[^/]+$"},
     "default": {"type": "string", "minLength": 1, "pattern": "^[^/]+$"},
 }

@@ -23,6 +23,8 @@ def _values(schema: dict[str, Any]) -> dict[str, Any]:
     """A repeatable filter; an empty value (`lang=`, as a form's "any" option sends) is ignored, so it is allowed."""
     if "enum" in schema:
         schema = {**schema, "enum": [*schema["enum"], ""]}
+    if "pattern" in schema:
+        schema = {**schema, "pattern": f"^$|{schema['pattern']}"}
     return {"type": "array", "items": schema}
 
 
