@@ -6,8 +6,10 @@ import io
 import os
 import re
 import secrets
+import time
 import unicodedata
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -23,6 +25,10 @@ ALLOWED_TYPES: dict[str, str] = {
 ACCEPT_ATTRIBUTE = ".pdf,.docx,.odt,.png,.jpg,.jpeg"
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+_STORED_NAME = re.compile(r"[0-9a-f]{32}\.[a-z]{3,4}")  # also the `.part` a file is written to first
+# A file is written before the row that refers to it is committed. A file without a row is only removed once it is
+# this old: a younger one may belong to an upload being saved right now (by this server or another sharing the folder).
+ORPHAN_GRACE_SECONDS = 3600
 
 
 class UploadRefused(ValueError):
@@ -95,7 +101,7 @@ def upload_dir(data_dir: Path | str) -> Path:
 
 
 def stored_path(data_dir: Path | str, stored_name: str) -> Path:
-    if not re.fullmatch(r"[0-9a-f]{32}\.[a-z]{3,4}", stored_name):
+    if not _STORED_NAME.fullmatch(stored_name):
         raise ValueError("not a stored attachment name")
     return upload_dir(data_dir) / stored_name
 
@@ -124,3 +130,29 @@ def remove_upload(data_dir: Path | str, stored_name: str) -> None:
         stored_path(data_dir, stored_name).unlink(missing_ok=True)
     except ValueError:
         pass
+
+
+def remove_orphans(data_dir: Path | str, referenced: Collection[str], older_than: float = ORPHAN_GRACE_SECONDS) -> list[str]:
+    """Remove stored files (and half-written `.part` files) that no attachment row refers to and that are older than
+    `older_than` seconds: what a server killed between writing an upload and committing its row leaves behind.
+    Returns the names removed."""
+    folder = Path(data_dir) / "uploads"
+    if not folder.is_dir():
+        return []
+    cutoff = time.time() - older_than
+    removed = []
+    for path in folder.iterdir():
+        if not _STORED_NAME.fullmatch(path.name) or path.name in referenced:
+            continue
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed.append(path.name)
+        except FileNotFoundError:
+            continue
+    return removed
+
+
+def has_uploads(data_dir: Path | str) -> bool:
+    folder = Path(data_dir) / "uploads"
+    return folder.is_dir() and any(folder.iterdir())

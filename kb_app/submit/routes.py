@@ -45,6 +45,7 @@ from .submission import (
     missing_for_review,
     root_of,
     save_practice,
+    sweep_orphan_uploads,
     theme_slugs,
 )
 
@@ -60,6 +61,18 @@ def _allow_attachments() -> None:
     # so an over-large file is reported on the form instead of losing everything typed to a bare 413 page.
     if request.method == "POST" and request.endpoint in ("submit.new", "submit.edit"):
         request.max_content_length = MAX_FILES_PER_SAVE * max_upload_bytes() + 4 * 1024 * 1024
+
+
+@bp.before_app_request
+def _sweep_orphan_uploads_once() -> None:
+    # Once per server process, at its first request (whatever it is): files a killed server wrote but never committed.
+    if current_app.extensions.get("kb_uploads_swept"):
+        return
+    current_app.extensions["kb_uploads_swept"] = True
+    try:
+        sweep_orphan_uploads()
+    except Exception:  # housekeeping: it must never fail the request that triggered it
+        log.warning("could not look for orphan uploads", exc_info=True)
 
 
 @bp.context_processor

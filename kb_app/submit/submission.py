@@ -17,7 +17,14 @@ from ..i18n import resolve_ui_lang
 from ..interchange import FieldError, InvalidRecord, normalise_record
 from ..models import Attachment, Record, Theme, User
 from ..review.workflow import OWNER_EDITABLE, is_reviewer
-from ..uploads import StoredFile, UploadRefused, remove_upload, store_upload
+from ..uploads import (
+    StoredFile,
+    UploadRefused,
+    has_uploads,
+    remove_orphans,
+    remove_upload,
+    store_upload,
+)
 from .forms import PracticeForm, field_error_message, form_field_for, form_record_fields
 from .sections import SUBMISSION_REQUIRED
 
@@ -55,6 +62,19 @@ def incomplete_message() -> str:
 
 def _chosen_files(form: PracticeForm) -> list[FileStorage]:
     return [f for f in (form.attachments.data or []) if isinstance(f, FileStorage) and f.filename]
+
+
+def sweep_orphan_uploads() -> list[str]:
+    """Remove the files of uploads whose save never committed (the server was killed in between); see remove_orphans."""
+    data_dir = current_app.config["KB_DATA_DIR"]
+    if not has_uploads(data_dir):
+        return []
+    with current_app.extensions["kb_sessions"]() as session:
+        referenced = set(session.scalars(select(Attachment.stored_name)))
+    removed = remove_orphans(data_dir, referenced)
+    if removed:
+        log.warning("removed %d uploaded file(s) left behind by saves that never completed", len(removed))
+    return removed
 
 
 def _store_files(form: PracticeForm, files: list[FileStorage]) -> list[StoredFile] | None:
