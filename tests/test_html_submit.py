@@ -226,6 +226,16 @@ def test_a_partner_translates_a_published_practice(app: Flask) -> None:
     assert partner.get(f"/submit/new?translation_of={record.id}").status_code == 404
 
 
+def test_record_ids_that_cannot_be_ids_are_not_found(app: Flask) -> None:
+    # Too large for the id column (SQLite: OverflowError; PostgreSQL: integer out of range), or digits int() refuses.
+    partner = signed_in(app, "lucia@example.org", "partner", "accion-contra-el-hambre")
+    record_id = record_id_from(partner.post("/submit/new", data={"title": "Bozza", "lang": "it", "save": "1"}))
+    for bad in ("99999999999999999999999", "2147483648", "²", "-1"):
+        assert partner.get(f"/submit/new?translation_of={bad}").status_code == 404, bad
+        assert partner.post(f"/submit/{record_id}/translation", data={"original": bad}).status_code == 404, bad
+    assert partner.get("/submit/99999999999999999999999").status_code == 404
+
+
 def test_possible_duplicates_are_shown_before_sending_and_can_become_a_link(app: Flask) -> None:
     ids = publish_corpus(app, "pr-en-001", "pr-en-003", "pr-es-003")
     partner = signed_in(app, "ana@example.org", "partner", "enm")

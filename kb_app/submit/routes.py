@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -20,7 +21,7 @@ from ..db import get_session
 from ..discovery import SearchParams, run_search
 from ..i18n import country_name, language_name, resolve_ui_lang
 from ..interchange import InvalidRecord, normalise_record
-from ..models import LANGUAGES, PRACTICE_FIELDS, Attachment, Organisation, Record, Theme, User
+from ..models import LANGUAGES, MAX_ROW_ID, PRACTICE_FIELDS, Attachment, Organisation, Record, Theme, User
 from ..review.compare import compare_snapshots, pick_pair
 from ..review.vocabulary import action_label, snapshot_value, status_label
 from ..review.workflow import (
@@ -165,13 +166,21 @@ def translate() -> str:
     return render_template("submit/translate.html", q=q, results=results)
 
 
+def _row_id(value: Any) -> int | None:
+    """A record id typed into a query string or form, or None when it cannot be one (not ASCII digits, or too large
+    for the id column: either would otherwise fail in int() or in the database driver)."""
+    text = str(value or "")
+    return int(text) if re.fullmatch(r"[0-9]{1,10}", text) and int(text) <= MAX_ROW_ID else None
+
+
 def _original_from(value: Any) -> Record | None:
     """The published practice a new record translates (from the query string or the hidden form field)."""
     if value in (None, ""):
         return None
-    if not str(value).isdigit():
+    original_id = _row_id(value)
+    if original_id is None:
         abort(404, description=_("There is no such record."))
-    original = get_session().get(Record, int(str(value)))
+    original = get_session().get(Record, original_id)
     if original is None or not original.is_published or original.kind != "practice":
         abort(404, description=_("Only a published practice can be translated."))
     return root_of(original)
@@ -330,7 +339,8 @@ def link_translation(record_id: int) -> Response:
     db = get_session()
     target_id = request.form.get("original", "")
     if target_id:
-        target = db.get(Record, int(target_id)) if target_id.isdigit() else None
+        target_row = _row_id(target_id)
+        target = db.get(Record, target_row) if target_row is not None else None
         if target is None or not target.is_published or target.id == record.id:
             abort(404, description=_("There is no such published record."))
         target = root_of(target)
