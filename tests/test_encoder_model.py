@@ -57,3 +57,17 @@ def test_translations_are_closer_than_unrelated_sentences(model, pair: tuple[str
     for translation in (italian, arabic):
         assert float(english @ translation) > float(np.max(unrelated @ translation))
     assert float(italian @ arabic) > float(np.max(unrelated @ italian))
+
+
+def test_numpy_encoder_gives_the_sentence_transformers_vectors(model) -> None:
+    """The server encodes with NumPy (no PyTorch); its vectors must be the library's own."""
+    from indexing.encoders import StaticEmbeddingEncoder, load_encoder
+
+    texts = [PAIRS[0][0], PAIRS[1][2], "Existenzgründung " * 400, "", "🙂"]
+    ours = StaticEmbeddingEncoder(str(SHIPPED_MODEL)).encode(texts)
+    theirs = _encode(model, texts)
+    # PyTorch sums the fp16 rows in fp16, NumPy in float32: long texts differ in the fourth decimal.
+    for row in (0, 1, 2):
+        assert float(ours[row] @ theirs[row]) > 0.999
+    assert not np.any(ours[3]), "an empty text is a zero vector, not NaN"
+    assert isinstance(load_encoder(str(SHIPPED_MODEL)), StaticEmbeddingEncoder)
