@@ -7,7 +7,7 @@ records (prepared on first use, or an existing one with --data-dir), then, for e
 --max-requests requests, whichever comes first. Finally prints the server's resident memory.
 Usage:
 
-    python bench/http_latency.py [--records 10000] [--data-dir DIR] [--threads 8]
+    python bench/http_latency.py [--records 10000] [--data-dir DIR] [--threads 8] [--workers 2]
                                  [--concurrency 1,4,16] [--duration 20] [--max-requests 5000]
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kb_runs import HOST, ROOT, KbServer, get_json, kb_env, prepare_data_dir, process_memory_mb  # noqa: E402
+from kb_runs import HOST, ROOT, KbServer, get_json, kb_env, prepare_data_dir, server_memory_mb  # noqa: E402
 from report import markdown_table, percentile, print_machine  # noqa: E402
 
 MODES = ("hybrid", "semantic", "keyword")
@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="data dir to serve: prepared with --records when empty or missing, else served as it is "
                              "(default: a temporary one)")
     parser.add_argument("--threads", type=int, default=8, help="waitress worker threads of `kb serve`")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes of `kb serve`")
     parser.add_argument("--concurrency", default="1,4,16", help="comma-separated numbers of concurrent clients")
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--duration", type=float, default=20, help="seconds per mode and concurrency (upper bound)")
@@ -144,8 +145,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"prepared {data_dir} with {args.records} synthetic records in {time.perf_counter() - started:.0f} s")
         queries = query_mix()
         print(f"query mix: {len(queries)} queries in {len({lang for lang, _ in queries})} languages; "
-              f"server: kb serve --threads {args.threads} on {HOST}")
-        with KbServer(kb_env(data_dir), threads=args.threads) as server:
+              f"server: kb serve --workers {args.workers} --threads {args.threads} on {HOST}")
+        with KbServer(kb_env(data_dir), threads=args.threads, workers=args.workers) as server:
             ready = server.wait_until("/api/v1/health")
             _, health = get_json(server.port, "/api/v1/health")
             records = health["records"]["total"]
@@ -160,14 +161,14 @@ def main(argv: list[str] | None = None) -> int:
                     cells.append(cell)
                     print(f"{mode:<8} {clients:>3} clients: {len(cell.latencies)} ok, {cell.errors} failed, "
                           f"p95 {percentile(cell.latencies, 0.95) * 1000:.0f} ms", flush=True)
-            memory = process_memory_mb(server.pid)
+            memory = server_memory_mb(server.pid)
         print()
         rows = [[c.mode, c.clients, len(c.latencies), c.errors,
                  *(f"{percentile(c.latencies, q) * 1000:.0f}" for q in (0.5, 0.95, 0.99)), f"{c.per_second:.1f}"]
                 for c in cells]
         print(markdown_table(["mode", "clients", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "requests/s"], rows))
-        print(f"\nserver resident memory after the run: {memory.get('VmRSS', 0):.0f} MB "
-              f"(peak {memory.get('VmHWM', 0):.0f} MB) with {records} records")
+        print(f"\nserver resident memory after the run, {records} records: largest process {memory['largest_rss']:.0f} MB "
+              f"(peak {memory['largest_peak']:.0f} MB); all {memory['processes']} processes {memory['total_rss']:.0f} MB")
     finally:
         if args.data_dir is None:
             shutil.rmtree(data_dir, ignore_errors=True)

@@ -88,6 +88,29 @@ def process_memory_mb(pid: int) -> dict[str, float]:
     return found
 
 
+def child_pids(pid: int) -> list[int]:
+    """Direct children of a process (the workers of `kb serve --workers N`)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            pass
+    return found
+
+
+def server_memory_mb(pid: int) -> dict[str, float]:
+    """Memory of a `kb serve` and its worker processes: the largest process, and all of them together."""
+    processes = [process_memory_mb(p) for p in [pid, *child_pids(pid)]]
+    processes = [m for m in processes if m]
+    return {
+        "processes": len(processes),
+        "largest_rss": max((m.get("VmRSS", 0) for m in processes), default=0),
+        "largest_peak": max((m.get("VmHWM", 0) for m in processes), default=0),
+        "total_rss": sum(m.get("VmRSS", 0) for m in processes),
+    }
+
+
 def get_json(port: int, path: str, timeout: float = 30) -> tuple[int, Any]:
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
@@ -105,10 +128,11 @@ def get_json(port: int, path: str, timeout: float = 30) -> tuple[int, Any]:
 class KbServer:
     """`kb serve` on 127.0.0.1 as a child process, its output going to a log file in the data dir."""
 
-    def __init__(self, env: dict[str, str], port: int | None = None, threads: int = 8):
+    def __init__(self, env: dict[str, str], port: int | None = None, threads: int = 8, workers: int = 1):
         self.env = env
         self.port = port or free_port()
         self.threads = threads
+        self.workers = workers
         self.log_path = Path(env["KB_DATA_DIR"]) / f"serve-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.started_at = 0.0
@@ -117,7 +141,8 @@ class KbServer:
         log = self.log_path.open("wb")
         self.started_at = time.perf_counter()
         self.process = subprocess.Popen(
-            kb_command("serve", "--host", HOST, "--port", str(self.port), "--threads", str(self.threads)),
+            kb_command("serve", "--host", HOST, "--port", str(self.port), "--threads", str(self.threads),
+                       "--workers", str(self.workers)),
             env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
         )
         log.close()

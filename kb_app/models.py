@@ -1,6 +1,8 @@
 """The data model: organisations, accounts, practices, resources, curricula, reading lists, revisions."""
 from __future__ import annotations
 
+import re
+
 from datetime import datetime, timezone
 from typing import Any, Optional
 
@@ -27,6 +29,13 @@ LEVELS = ("beginner", "intermediate", "advanced")
 VISIBILITIES = ("private", "unlisted", "public")
 # The largest row id: ids are INTEGER columns, 32-bit on PostgreSQL.
 MAX_ROW_ID = 2**31 - 1
+
+
+def parse_row_id(value: object) -> int | None:
+    """A row id typed into a query string or form, or None when it cannot be one (not ASCII digits, or too
+    large for the id columns: either would otherwise fail in int() or in the database driver)."""
+    text = str(value if value is not None else "")
+    return int(text) if re.fullmatch(r"[0-9]{1,10}", text) and int(text) <= MAX_ROW_ID else None
 
 # Practice-template fields, in the order the template presents them.
 PRACTICE_FIELDS = (

@@ -233,6 +233,19 @@ def test_unpublished_or_missing_records_cannot_be_added(kb: KB, client: FlaskCli
     assert list_json(client, list_id)["items"] == 0
 
 
+@pytest.mark.parametrize("raw", ["99999999999999999999999", "2147483648", "\u00b2", "12a"])
+def test_ids_that_cannot_be_records_are_refused_not_failed(kb: KB, client: FlaskClient, raw: str) -> None:
+    sign_in(client, kb.trainer)
+    list_id = new_list(client)
+    page = client.get("/lists/add", query_string={"record_id": raw})
+    assert page.status_code == 400 and "record_id" in page.text
+    posted = client.post("/lists/add", data={"record_id": raw, "list_id": str(list_id)})
+    assert posted.status_code in (400, 404)
+    moved = client.post(f"/lists/{list_id}/order", data={"order": raw})
+    assert moved.status_code == 400
+    assert list_json(client, list_id)["items"] == 0
+
+
 # -- ordering, headings, notes, removal -------------------------------------------------------------------------
 
 def test_reorder_with_up_and_down_buttons(kb: KB, client: FlaskClient) -> None:

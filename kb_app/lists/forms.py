@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..models import AUDIENCES, LANGUAGES, VISIBILITIES
+from ..models import AUDIENCES, LANGUAGES, MAX_ROW_ID, VISIBILITIES, parse_row_id
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -55,7 +55,7 @@ class ListForm(FlaskForm):
 class AddToListForm(FlaskForm):
     """Add one record to one of my lists, or to a new list named here."""
 
-    record_id = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+    record_id = IntegerField(validators=[InputRequired(), NumberRange(min=1, max=MAX_ROW_ID)])
     list_id = StringField(filters=[_strip], validators=[Optional()])
     new_title = StringField(_l("Title of a new list"), filters=[_strip], validators=[Optional(), Length(max=TITLE_MAX)])
     note = TextAreaField(_l("Note"), filters=[_strip], validators=[Optional(), Length(max=NOTE_MAX)])
@@ -64,7 +64,7 @@ class AddToListForm(FlaskForm):
     def validate_list_id(self, field: StringField) -> None:
         if field.data in (None, "", "new"):
             return
-        if not str(field.data).isdigit():
+        if parse_row_id(field.data) is None:
             raise ValidationError(_l("Choose one of your lists."))
 
     def wants_new_list(self) -> bool:
@@ -98,9 +98,10 @@ class ReorderForm(FlaskForm):
 
     def item_ids(self) -> list[int]:
         parts = [p.strip() for p in (self.order.data or "").split(",") if p.strip()]
-        if not all(p.isdigit() for p in parts):
+        ids = [parse_row_id(p) for p in parts]
+        if None in ids:
             raise ValueError("order must be entry ids separated by commas")
-        return [int(p) for p in parts]
+        return [i for i in ids if i is not None]
 
 
 class CopyForm(FlaskForm):

@@ -13,7 +13,7 @@ from ..auth.access import current_user, login_required, role_required
 from ..catalogue import slugify
 from ..db import get_session
 from ..errors.handlers import ApiError
-from ..models import ReadingList, ReadingListItem, Record, utcnow
+from ..models import ReadingList, ReadingListItem, Record, parse_row_id, utcnow
 from . import bp
 from .contents import EXPORT_FORMATS, find_public_lists, list_data, list_summary, lists_of
 from .editing import ListFull, add_heading, add_record, copy_list, create_list, find_item, move_item, new_share_token, remove_item, reorder
@@ -276,12 +276,13 @@ def add() -> Any:
     user = current_user()
     form = AddToListForm() if request.method == "POST" else AddToListForm(formdata=None)
     if request.method == "GET":
-        raw = request.args.get("record_id", "")
-        if not raw.isdigit():
+        record_id = parse_row_id(request.args.get("record_id", ""))
+        if record_id is None:
             raise ApiError(400, "invalid_parameter", "record_id: must be a record id")
-        form.record_id.data = int(raw)
+        form.record_id.data = record_id
         form.next.data = safe_next(request.args.get("next")) or ""
-    record = session.get(Record, form.record_id.data) if isinstance(form.record_id.data, int) else None
+    record_id = parse_row_id(form.record_id.data) if isinstance(form.record_id.data, int) else None
+    record = session.get(Record, record_id) if record_id is not None else None
     if request.method == "POST" and form.validate_on_submit():
         if record is None or not record.is_published:
             raise ApiError(404, "not_found", f"no published record with id {form.record_id.data}")

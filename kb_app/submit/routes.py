@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -21,7 +20,7 @@ from ..db import get_session
 from ..discovery import SearchParams, run_search
 from ..i18n import country_name, language_name, resolve_ui_lang
 from ..interchange import InvalidRecord, normalise_record
-from ..models import LANGUAGES, MAX_ROW_ID, PRACTICE_FIELDS, Attachment, Organisation, Record, Theme, User
+from ..models import LANGUAGES, PRACTICE_FIELDS, Attachment, Organisation, Record, Theme, User, parse_row_id
 from ..review.compare import compare_snapshots, pick_pair
 from ..review.vocabulary import action_label, snapshot_value, status_label
 from ..review.workflow import (
@@ -166,18 +165,11 @@ def translate() -> str:
     return render_template("submit/translate.html", q=q, results=results)
 
 
-def _row_id(value: Any) -> int | None:
-    """A record id typed into a query string or form, or None when it cannot be one (not ASCII digits, or too large
-    for the id column: either would otherwise fail in int() or in the database driver)."""
-    text = str(value or "")
-    return int(text) if re.fullmatch(r"[0-9]{1,10}", text) and int(text) <= MAX_ROW_ID else None
-
-
 def _original_from(value: Any) -> Record | None:
     """The published practice a new record translates (from the query string or the hidden form field)."""
     if value in (None, ""):
         return None
-    original_id = _row_id(value)
+    original_id = parse_row_id(value)
     if original_id is None:
         abort(404, description=_("There is no such record."))
     original = get_session().get(Record, original_id)
@@ -339,7 +331,7 @@ def link_translation(record_id: int) -> Response:
     db = get_session()
     target_id = request.form.get("original", "")
     if target_id:
-        target_row = _row_id(target_id)
+        target_row = parse_row_id(target_id)
         target = db.get(Record, target_row) if target_row is not None else None
         if target is None or not target.is_published or target.id == record.id:
             abort(404, description=_("There is no such published record."))
