@@ -160,26 +160,30 @@ class StaticEmbeddingEncoder:
         weights = load_file(str(Path(folder) / "model.safetensors"))
         if "embedding.weight" not in weights:
             raise ValueError(f"{folder}: no embedding.weight in model.safetensors")
-        self._weights = weights["embedding.weight"]  # kept in its stored precision (fp16 for the shipped model)
+        self._weights = np.ascontiguousarray(weights["embedding.weight"], dtype=np.float32)
         self.dimension = int(self._weights.shape[1])
         self.multilingual = _is_multilingual(folder)
         self._tokenizer = Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
         self._tokenizer.no_padding()
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        from scipy.sparse import csr_matrix
+
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(texts), _STATIC_CHUNK):
             chunk = list(texts[start:start + _STATIC_CHUNK])
             encodings = (self._tokenizer.encode_batch(chunk, add_special_tokens=False) if len(chunk) > _FEW_TEXTS
                          else [self._tokenizer.encode(t, add_special_tokens=False) for t in chunk])
             counts = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
-            filled = np.flatnonzero(counts)
-            if not len(filled):
+            if not counts.any():
                 continue
             ids = np.fromiter((i for e in encodings for i in e.ids), dtype=np.int64, count=int(counts.sum()))
-            rows = self._weights[ids].astype(np.float32)
-            offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))[filled]
-            out[start + filled] = np.add.reduceat(rows, offsets, axis=0) / counts[filled, None]
+            # The mean of each text's token rows, as one sparse (texts x vocabulary) product: no
+            # gathered copy of every token's row.
+            shares = np.repeat(1.0 / np.maximum(counts, 1), counts).astype(np.float32)
+            bags = csr_matrix((shares, ids, np.concatenate(([0], np.cumsum(counts)))),
+                              shape=(len(chunk), self._weights.shape[0]))
+            out[start:start + len(chunk)] = bags @ self._weights
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         np.divide(out, norms, out=out, where=norms > 0)
         return out
