@@ -26,7 +26,7 @@ from indexing.fusion import rrf_fuse
 from indexing.keyword_index import FILTER_KEYS, KeywordIndex, KeywordSettings, parse_query
 from indexing.language import detect_language
 from indexing.record_store import RecordStore
-from indexing.snippets import MAX_SNIPPET_SOURCE, make_snippet
+from indexing.snippets import make_snippet, word_terms
 
 MODES = ("hybrid", "semantic", "keyword")
 POINTER_FILE = "CURRENT"
@@ -698,8 +698,11 @@ class SearchEngine:
             matched_by: dict = {"keyword": None, "semantic": None, "concept": None}
             title, summary, body = texts.get(rid, ("", "", ""))
             shared = [cid for cid in query_concepts if cid in meta.concepts]
+            # Each text is analysed once: for the words it matched and for its snippet.
+            analysed = {"summary": word_terms(meta.lang, summary), "body": word_terms(meta.lang, body)}
             if rid in ranks.get("keyword", {}):
-                doc_terms = term_set(meta.lang, " ".join((title, summary, body[:MAX_SNIPPET_SOURCE])))
+                doc_terms = term_set(meta.lang, title)
+                doc_terms.update(t for words in analysed.values() for _, _, t in words if t)
                 terms = self._keyword_terms(
                     text, meta.lang, doc_terms, shared if self.settings.expansion_weight > 0 else []
                 )
@@ -726,7 +729,7 @@ class SearchEngine:
                 Hit(
                     rid,
                     float(score),
-                    make_snippet(meta.lang, title, summary, body, wanted),
+                    make_snippet(meta.lang, title, summary, body, wanted, analysed=analysed),
                     matched_by,
                     meta.lang,
                     meta.external_id,

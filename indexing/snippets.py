@@ -12,18 +12,22 @@ WINDOW_WORDS = 30
 MAX_SNIPPET_SOURCE = 3_000
 
 
-def _window(text: str, lang: str, wanted: set[str], window_words: int) -> tuple[int, str] | None:
+Words = list[tuple[int, int, "str | None"]]
+
+
+def word_terms(lang: str, text: str) -> Words:
+    """Every word of the snippet source of `text` as (start, end, index term or None for a stop word)."""
+    text = text[:MAX_SNIPPET_SOURCE]
+    return [(m.start(), m.end(), normalise_term(lang, m.group(0))) for m in WORD_PATTERN.finditer(text)]
+
+
+def _window(text: str, words: Words, wanted: set[str], window_words: int) -> tuple[int, str] | None:
     """(number of matched words, HTML) of the densest window of `text`, or None if no match."""
     if not wanted:
         return None
     text = text[:MAX_SNIPPET_SOURCE]
     # Every word (stop words too) counts for the window size; only wanted terms are hits.
-    words = [(m.start(), m.end()) for m in WORD_PATTERN.finditer(text)]
-    hits = []
-    for i, (start, end) in enumerate(words):
-        term = normalise_term(lang, text[start:end])
-        if term in wanted:
-            hits.append((i, term))
+    hits = [(i, term) for i, (_, _, term) in enumerate(words) if term in wanted]
     if not hits:
         return None
     # Slide a window over matched positions (two pointers); score it by distinct, then total,
@@ -48,6 +52,7 @@ def _window(text: str, lang: str, wanted: set[str], window_words: int) -> tuple[
     begin_char = 0 if start == 0 else words[start][0]
     end_char = len(text) if end == len(words) else words[end - 1][1]
     marked = {i for i, _ in hits}
+    words = [(a, b) for a, b, _ in words]
     parts = ["…" if begin_char > 0 else ""]
     cursor = begin_char
     for i in range(start, end):
@@ -69,17 +74,20 @@ def _lead(text: str, window_words: int) -> str:
 
 
 def make_snippet(
-    lang: str, title: str, summary: str, body: str, wanted_terms: set[str], window_words: int = WINDOW_WORDS
+    lang: str, title: str, summary: str, body: str, wanted_terms: set[str], window_words: int = WINDOW_WORDS,
+    analysed: dict[str, Words] | None = None,
 ) -> str:
     """HTML-safe snippet with <mark> around words whose analysed form is in `wanted_terms`.
 
     Summary and body are tried; the window with more matches wins. Without any match the
-    snippet is the start of the summary (or of the body).
+    snippet is the start of the summary (or of the body). `analysed` may hold `word_terms`
+    of the summary and body (keys "summary", "body") when the caller has them already.
     """
     best: tuple[int, str] | None = None
-    for text in (summary, body):
-        if text:
-            found = _window(text, lang, wanted_terms, window_words)
+    for part, text in (("summary", summary), ("body", body)):
+        if text and wanted_terms:
+            words = analysed[part] if analysed and part in analysed else word_terms(lang, text)
+            found = _window(text, words, wanted_terms, window_words)
             if found and (best is None or found[0] > best[0]):
                 best = found
     if best:
