@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from flask import Flask, current_app, g
-from sqlalchemy import create_engine, event, insert, inspect, select, text
+from sqlalchemy import create_engine, event, func, insert, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -62,12 +62,39 @@ def check_connection(engine: Engine) -> None:
         raise DatabaseUnavailable(f"cannot connect to the database {engine.url.render_as_string(hide_password=True)}: {reason}") from exc
 
 
-def _log_index_changes(session: Session, _flush_context: Any) -> None:
-    """Append the ids of every record touched by this flush to the index-change log (same transaction)."""
+INDEX_LOG_LOCK = 0x6B62_6978  # PostgreSQL advisory lock key ("kbix") that orders commits writing the change log
+
+
+def _collect_index_changes(session: Session, _flush_context: Any) -> None:
+    """Remember the ids of every record touched by this flush; they are logged when the transaction commits."""
     touched = {obj.id for obj in list(session.new) + list(session.dirty) + list(session.deleted)
                if isinstance(obj, Record) and obj.id is not None}
     if touched:
-        session.connection().execute(insert(IndexChange), [{"record_id": rid} for rid in sorted(touched)])
+        session.info.setdefault("index_touched", set()).update(touched)
+
+
+def _log_index_changes(session: Session) -> None:
+    """Append the touched record ids to the index-change log, last thing before the commit (same transaction).
+
+    Readers replay the log up to its highest visible seq and then skip everything below it, so seq
+    order must be commit order. One SQLite writer at a time guarantees that; on PostgreSQL a seq is
+    taken at insert, and a transaction that took seq 10 could commit after another one's seq 11 had
+    been replayed: record 10 would never reach the index. So the rows are written at commit, under a
+    transaction-scoped advisory lock that PostgreSQL releases only once the commit is visible.
+    """
+    session.flush()  # before_commit runs before the commit's own flush: collect its records now
+    touched = session.info.pop("index_touched", None)
+    if not touched:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(INDEX_LOG_LOCK)))
+    connection.execute(insert(IndexChange), [{"record_id": rid} for rid in sorted(touched)])
+
+
+def _forget_index_changes(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the whole transaction ended (rolled back, or committed and logged)
+        session.info.pop("index_touched", None)
 
 
 def _notify_after_commit(session: Session) -> None:
@@ -84,7 +111,9 @@ def _mark_dirty(session: Session, _flush_context: Any, _instances: Any) -> None:
 def make_session_factory(engine: Engine, after_commit: Callable[[], None] | None = None) -> sessionmaker[Session]:
     factory = sessionmaker(bind=engine, expire_on_commit=False, info={"after_commit": after_commit})
     event.listen(factory, "before_flush", _mark_dirty)
-    event.listen(factory, "after_flush", _log_index_changes)
+    event.listen(factory, "after_flush", _collect_index_changes)
+    event.listen(factory, "before_commit", _log_index_changes)
+    event.listen(factory, "after_transaction_end", _forget_index_changes)
     event.listen(factory, "after_commit", _notify_after_commit)
     return factory
 

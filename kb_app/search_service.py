@@ -40,15 +40,18 @@ WRITER_LOCK_FILE = "writer.lock"
 
 
 @contextlib.contextmanager
-def index_writer_lock(index_dir: Path, wait: bool) -> Iterator[bool]:
+def index_writer_lock(index_dir: Path, wait: bool, shared: bool = False) -> Iterator[bool]:
     """Exclusive right to write the index folder, across processes (server workers, `kb import`).
 
+    With shared=True, the right to open it while no one writes: a Whoosh commit deletes the files it
+    replaced, so a generation opened in the middle of another process's save can name files that are
+    gone, or pair the new keyword index with the old dense one. Readers share the lock with each other.
     Yields False, without the lock, when `wait` is false and another process holds it.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
     with open(index_dir / WRITER_LOCK_FILE, "a+b") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            fcntl.flock(handle, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             yield False
             return
@@ -95,7 +98,8 @@ class SearchService:
     def engine(self) -> SearchEngine:
         with self._lock:
             if self._engine is None:
-                self._engine = self._open_engine()
+                with index_writer_lock(self.index_dir, wait=True, shared=True):
+                    self._engine = self._open_engine()
                 if self.applied_seq() < 0:
                     self.rebuild()
                 else:
@@ -167,8 +171,9 @@ class SearchService:
 
     def follow_once(self) -> None:
         """Load what other processes saved to the index, then apply changes logged in the database."""
-        with self._lock:
-            if self._engine is not None and self._engine.reload_if_changed():
+        with self._lock, index_writer_lock(self.index_dir, wait=False, shared=True) as unwritten:
+            # While another process saves, keep serving what is loaded; the next round reloads.
+            if unwritten and self._engine is not None and self._engine.reload_if_changed():
                 log.info("reloaded the index saved by another process")
         self.sync(wait=False)
 
