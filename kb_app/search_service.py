@@ -98,12 +98,13 @@ class SearchService:
     def engine(self) -> SearchEngine:
         with self._lock:
             if self._engine is None:
-                with index_writer_lock(self.index_dir, wait=True, shared=True):
+                # Exclusively: workers starting together on an empty folder must not each start (and
+                # clean up) generations of their own; the first builds the index, the others open it.
+                with index_writer_lock(self.index_dir, wait=True):
                     self._engine = self._open_engine()
-                if self.applied_seq() < 0:
-                    self.rebuild()
-                else:
-                    self.sync()
+                    if self.applied_seq() < 0:
+                        self.rebuild()
+                self.sync()
             return self._engine
 
     def _published_docs(self, session: Session, ids: list[int] | None = None) -> Iterator[IndexDoc]:

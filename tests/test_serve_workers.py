@@ -98,3 +98,23 @@ def test_two_workers_share_the_index_survive_a_kill_and_stop_together(server: Wo
           + ", ".join(f"{t:.2f} s" for t in waited.values())
           + f"; replacement started {replaced_after:.1f} s and serving {serving_after:.1f} s after the kill; "
           f"stopped in {time.monotonic() - stopping:.1f} s; total {time.monotonic() - started:.1f} s")
+
+
+def test_workers_starting_on_an_empty_index_folder_build_it_once(tmp_path: Path, kb: PreparedKb) -> None:
+    """Adding a server with a new data dir: the first worker builds the index, the other opens that one."""
+    import shutil
+
+    shutil.rmtree(kb.data_dir / "index")
+    served = WorkerServer(server_env(kb), tmp_path, workers=2, threads=4)
+    try:
+        workers = served.wait_ready(timeout=120)
+        for pid in workers:
+            with served.only(pid):
+                assert found(served.port, "microcredito") == ["sw-it-1"], f"worker {pid} serves an incomplete index"
+        generations = sorted(p.name for p in (kb.data_dir / "index").glob("gen-*"))
+        current = (kb.data_dir / "index" / "CURRENT").read_text(encoding="utf-8").strip()
+        assert current in generations and len(generations) <= 2, generations
+        assert served.stop() == 0
+    finally:
+        served.cleanup()
+    assert "Traceback" not in served.tail(400)
