@@ -1,23 +1,21 @@
 """Two `kb serve` processes on one PostgreSQL database: what one publishes the other finds, and a reindex stops neither."""
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-
 from conftest import POSTGRES_URL, FreshDatabase, dispose
+from multiworker import HOST, free_port, request
+
 from kb_app import create_app
 from kb_app.accounts import create_user
 from kb_app.api_tokens import create_token
@@ -31,7 +29,6 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
 SEED_RECORDS = [
     {"id": "ms-it-1", "kind": "practice", "lang": "it", "title": "Sportello di microcredito per donne migranti a Torino",
      "body": "Uno sportello settimanale accompagna le donne migranti nella richiesta di un microcredito imprenditoriale."},
@@ -45,24 +42,6 @@ PUBLISHED = {"id": "ms-es-1", "kind": "practice", "lang": "es", "country": "ES",
              "body": "Un grupo de panaderas inmigrantes abrió un obrador cooperativo con un microcrédito y la tutoría "
                      "de una asociación del barrio."}
 SEARCH = "/api/v1/search?" + urlencode({"q": "cooperativa de panaderas inmigrantes", "mode": "hybrid"})
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def request(port: int, method: str, path: str, body: dict[str, Any] | None = None,
-            headers: dict[str, str] | None = None, timeout: float = 30) -> tuple[int, Any]:
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers or {})
-        response = conn.getresponse()
-        raw = response.read()
-        return response.status, json.loads(raw) if raw else None
-    finally:
-        conn.close()
 
 
 def found_ids(port: int) -> list[str]:
