@@ -83,7 +83,7 @@ def measure(size: int, work: Path, database_url: str, seeds: list[dict[str, Any]
     init_s = time.perf_counter() - started
     phases, wall = run_worker(env, source)
     row = {"records": size, "init_s": init_s, "wall_s": wall, **phases,
-           "index_mb": disk_mb(data_dir / "index"), "sqlite_mb": disk_mb(data_dir / "kb.sqlite3")}
+           "index_mb": disk_mb(data_dir / "index"), "sqlite_mb": sum(f.stat().st_size for f in data_dir.glob("kb.sqlite3*")) / 1024 / 1024}
     if reindex:
         started = time.perf_counter()
         run_kb(env, "reindex")
