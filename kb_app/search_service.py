@@ -96,6 +96,11 @@ class SearchService:
 
     @property
     def engine(self) -> SearchEngine:
+        engine = self._engine
+        if engine is not None:
+            # Searches never wait for a sync or reload in another thread: the engine has its own
+            # reader/writer lock and swaps in what a reload built only when it is ready.
+            return engine
         with self._lock:
             if self._engine is None:
                 # Exclusively: workers starting together on an empty folder must not each start (and
@@ -168,15 +173,24 @@ class SearchService:
         now = time.monotonic()
         if now - self._last_check >= self.sync_seconds:
             self._last_check = now
-            self.follow_once()
+            self.follow_once(wait=False)
 
-    def follow_once(self) -> None:
-        """Load what other processes saved to the index, then apply changes logged in the database."""
-        with self._lock, index_writer_lock(self.index_dir, wait=False, shared=True) as unwritten:
-            # While another process saves, keep serving what is loaded; the next round reloads.
-            if unwritten and self._engine is not None and self._engine.reload_if_changed():
-                log.info("reloaded the index saved by another process")
-        self.sync(wait=False)
+    def follow_once(self, wait: bool = True) -> None:
+        """Load what other processes saved to the index, then apply changes logged in the database.
+
+        With wait=False (the search path) nothing happens while another thread of this process is
+        already doing it.
+        """
+        if not self._lock.acquire(blocking=wait):
+            return
+        try:
+            with index_writer_lock(self.index_dir, wait=False, shared=True) as unwritten:
+                # While another process saves, keep serving what is loaded; the next round reloads.
+                if unwritten and self._engine is not None and self._engine.reload_if_changed():
+                    log.info("reloaded the index saved by another process")
+            self.sync(wait=False)
+        finally:
+            self._lock.release()
 
     def start_following(self) -> None:
         """Keep this replica current in the background (served processes), even while no one searches."""
