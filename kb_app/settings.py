@@ -24,6 +24,14 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _count(value: str) -> int:
+    """A whole number of at least 1."""
+    number = int(value)
+    if number < 1:
+        raise ValueError("must be at least 1")
+    return number
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("KB_DATA_DIR", "./instance", "Where the SQLite file, the secret and the index files live."),
     Setting("DATABASE_URL", "", "SQLAlchemy URL; PostgreSQL for multi-server deployments (empty: SQLite in KB_DATA_DIR)."),
@@ -31,7 +39,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KB_SECRET_KEY", "", "Session/CSRF secret (empty: generated once into KB_DATA_DIR/secret_key)."),
     Setting("KB_CORPUS_DIR", str(PROJECT_ROOT / "corpus"), "Folder of the seed corpus loaded by `kb init`."),
     Setting("KB_AUTO_INIT", "true", "On first start, create the schema and load and index the corpus when the database is empty.", _bool),
-    Setting("KB_WORKERS", "1", "Server processes `kb serve` starts on one port (search is CPU-bound: one per core).", int),
+    Setting("KB_WORKERS", "1", "Server processes `kb serve` starts on one port (search is CPU-bound: one per core).", _count),
     Setting("KB_INDEX_SYNC_SECONDS", "2", "How often a server checks the database for index changes made by other servers.", float),
     Setting("KB_MAX_UPLOAD_MB", "10", "Largest attachment a partner may upload, in megabytes.", float),
     Setting("KB_RATE_LIMIT_PER_MINUTE", "120", "Anonymous API requests per client IP per minute (tokens get ten times more).", int),
@@ -48,7 +56,15 @@ SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 def read_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Resolve every setting from the environment, falling back to its default."""
     env = os.environ if environ is None else environ
-    return {s.name: s.parse(env.get(s.name, s.default) or s.default) for s in SETTINGS}
+    values: dict[str, Any] = {}
+    for s in SETTINGS:
+        raw = env.get(s.name, s.default) or s.default
+        try:
+            values[s.name] = s.parse(raw)
+        except ValueError as exc:
+            # create_app turns this into the command's one-line reason.
+            raise RuntimeError(f"{s.name}={raw!r} is not valid: {s.help}") from exc
+    return values
 
 
 def ensure_data_dir(path: Path) -> Path:

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import Kb
 
 
@@ -116,6 +117,16 @@ def test_unreachable_database_gives_one_line_reason(tmp_path: Path) -> None:
     result = Kb(tmp_path / "data", "postgresql://nobody@127.0.0.1:1/none")("init", "--no-corpus")
     assert result.exit_code != 0
     assert "cannot connect to the database" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("name", "value"), [("KB_WORKERS", "abc"), ("KB_WORKERS", "0"), ("KB_RATE_LIMIT_PER_MINUTE", "ten")])
+def test_a_malformed_setting_gives_one_line_naming_it(tmp_path: Path, name: str, value: str) -> None:
+    kb = Kb(tmp_path / "data", "")
+    kb.env[name] = value
+    result = kb("serve", "--port", "1")
+    assert result.exit_code != 0
+    assert f"{name}={value!r} is not valid" in result.output
     assert len(result.output.strip().splitlines()) == 1
 
 
