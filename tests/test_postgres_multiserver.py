@@ -1,9 +1,7 @@
 """Two `kb serve` processes on one PostgreSQL database: what one publishes the other finds, and a reindex stops neither."""
 from __future__ import annotations
 
-import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -13,14 +11,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import POSTGRES_URL, FreshDatabase, dispose
-from multiworker import HOST, free_port, request
-
-from kb_app import create_app
-from kb_app.accounts import create_user
-from kb_app.api_tokens import create_token
-from kb_app.cli import initialise
-from kb_app.importer import import_records
+from conftest import POSTGRES_URL, FreshDatabase
+from multiworker import HOST, free_port, prepare_kb, request
 
 pytestmark = [
     pytest.mark.postgres,
@@ -102,24 +94,8 @@ def server_env(data_dir: Path, database_url: str, secret_key: str) -> dict[str, 
 @pytest.fixture()
 def shared_database(tmp_path: Path, databases: FreshDatabase) -> Iterator[tuple[str, str, str]]:
     """A fresh PostgreSQL database initialised through server A's data dir: (url, secret key, editor's API token)."""
-    url = databases.url()
-    secret_key = secrets.token_hex(32)
-    app = create_app({"TESTING": True, "KB_DATA_DIR": str(tmp_path / "a"), "DATABASE_URL": url,
-                      "KB_SECRET_KEY": secret_key})
-    try:
-        with app.app_context():
-            initialise(app, load_seed=False)  # what `kb init --no-corpus` does
-            sessions = app.extensions["kb_sessions"]
-            with sessions() as session:
-                data = "\n".join(json.dumps(r, ensure_ascii=False) for r in SEED_RECORDS)
-                assert import_records(session, data).created == len(SEED_RECORDS)
-            with sessions() as session:
-                editor = create_user(session, email="editor@example.org", password=secrets.token_urlsafe(16),
-                                     role="editor", name="Editor")
-                _, token = create_token(session, editor, "multi-server test")
-    finally:
-        dispose(app)  # let go of A's index before server A opens it
-    yield url, secret_key, token
+    prepared = prepare_kb(tmp_path / "a", databases.url(), SEED_RECORDS)
+    yield prepared.database_url, prepared.secret_key, prepared.editor_token
 
 
 @pytest.fixture()
