@@ -93,3 +93,19 @@ def test_evaluation_judgments_point_at_existing_records() -> None:
                 if sum(1 for d in docs if known[d] != query_lang[qid]) > len(docs) / 2)
     assert cross >= 2 * len(queries) / 3
     assert all(2 in docs.values() for docs in judged.values())
+
+
+def test_out_of_domain_probe_covers_every_language_and_has_no_judgments() -> None:
+    probes = jsonl(CORPUS / "eval" / "out_of_domain.jsonl")
+    assert len(probes) >= 40
+    ids = [p["id"] for p in probes]
+    assert len(ids) == len(set(ids))
+    assert {p["lang"] for p in probes} == set(LANGS)
+    assert all(p["text"].strip() and p["need"].startswith("Out of domain:") for p in probes)
+    dev_ids = {q["id"] for q in jsonl(CORPUS / "eval" / "queries.jsonl")}
+    assert not dev_ids & set(ids)
+    qrels = (CORPUS / "eval" / "qrels.tsv").read_text(encoding="utf-8").splitlines()
+    judged = {line.split()[0] for line in qrels if line.strip()}
+    assert not judged & set(ids)
+    arabic = [p for p in probes if p["lang"] == "ar"]
+    assert all(any("\u0600" <= c <= "\u06ff" for c in p["text"]) for p in arabic)
