@@ -31,10 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     data_dir = ensure_data_dir(Path(app.config["KB_DATA_DIR"]).resolve())
     app.config["KB_DATA_DIR"] = str(data_dir)
     app.config["SECRET_KEY"] = app.config.get("KB_SECRET_KEY") or load_or_create_secret(data_dir)
-    app.config.setdefault("MAX_CONTENT_LENGTH", int(float(app.config["KB_MAX_UPLOAD_MB"]) * 1024 * 1024) + 1024 * 1024)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config["KB_SESSION_HOURS"]))
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("JSON_SORT_KEYS", False)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
@@ -45,11 +42,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for noisy in ("alembic", "sentence_transformers", "httpx", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    from . import db, i18n, search_service, security
+    from . import db, i18n, request_limits, search_service, security
 
     db.init_app(app)
     search_service.init_app(app)
     security.init_app(app)
+    request_limits.init_app(app)
     i18n.init_app(app)
 
     from .errors import bp as errors_bp

@@ -19,6 +19,11 @@ CSP = "; ".join([
 
 def init_app(app: Flask) -> None:
     """Send a CSP without inline scripts, nosniff and framing rules; Secure cookies and HSTS behind HTTPS."""
+    # Flask defines these keys already (SameSite as None), so they are set, not setdefault-ed; a test's
+    # config may still choose otherwise.
+    for key, value in (("SESSION_COOKIE_HTTPONLY", True), ("SESSION_COOKIE_SAMESITE", "Lax")):
+        if app.config.get(key) is None:
+            app.config[key] = value
     if app.config.get("KB_HTTPS"):
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

@@ -140,6 +140,16 @@ def make_kb(tmp_path: Path, databases: FreshDatabase):  # noqa: ANN201 - returns
 PASSWORD = "correct horse battery"
 
 
+def session_key_for(app: Flask, user_id: int) -> str:
+    """A new sign-in session for this account, as the sign-in page opens one: its key, for the session cookie."""
+    from kb_app.db import get_session
+    from kb_app.models import User
+    from kb_app.sessions import open_session
+
+    with app.app_context():
+        return open_session(get_session(), get_session().get(User, user_id), app.permanent_session_lifetime)
+
+
 def signed_in(app: Flask, email: str, role: str, organisation: str | None = None) -> FlaskClient:
     """A test client signed in through the real sign-in form as a new account with this role."""
     from kb_app.accounts import create_user

@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from kb_app.accounts import create_user
 from kb_app.db import get_session
-from kb_app.models import ApiToken, Record, User
+from kb_app.models import ApiToken, Record
+
+from conftest import session_key_for
 
 PASSWORD = "a long enough password"
 
@@ -24,11 +26,8 @@ def make_user(app: Flask, email: str, role: str) -> int:
 
 def signed_in(app: Flask, user_id: int) -> FlaskClient:
     client = app.test_client()
-    with app.app_context():
-        stamp = get_session().get(User, user_id).security_stamp
     with client.session_transaction() as session:
-        session["user_id"] = user_id
-        session["stamp"] = stamp
+        session["sid"] = session_key_for(app, user_id)
     return client
 
 

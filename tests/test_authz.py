@@ -22,6 +22,8 @@ from kb_app.interchange import normalise_record
 from kb_app.models import Attachment, Organisation, Record, User
 from kb_app.uploads import store_upload
 
+from conftest import session_key_for
+
 ROLES = ("anonymous", "trainer", "partner_a", "partner_b", "editor", "admin")
 ACCOUNTS = {"trainer": ("trainer", None), "partner_a": ("partner", "enm"),
             "partner_b": ("partner", "accion-contra-el-hambre"), "editor": ("editor", None), "admin": ("admin", None)}
@@ -123,7 +125,7 @@ class World:
         if role != "anonymous":
             user_id, stamp = self.users[role]
             with client.session_transaction() as session:
-                session["user_id"], session["stamp"] = user_id, stamp
+                session["sid"] = session_key_for(self.app, user_id)
         return client
 
 
@@ -153,6 +155,7 @@ ACTIONS = [
     Action("auth.reset_password", "GET", lambda w: "/password/reset/not-a-token", everyone(400, anonymous=400)),
     Action("auth.account", "GET", lambda w: "/account", everyone(200)),
     Action("auth.change_password", "GET", lambda w: "/account/password", everyone(200)),
+    Action("auth.end_other_sessions", "POST", lambda w: "/account/sessions/end", everyone(DONE)),
     Action("auth.accounts", "GET", lambda w: "/admin/accounts", admins(200)),
     Action("auth.accounts", "POST", lambda w: "/admin/accounts", admins(DONE),
            data=lambda w: {"email": f"n-{secrets.token_hex(4)}@example.org", "role": "trainer", "organisation": "",

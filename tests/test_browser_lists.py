@@ -11,6 +11,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from browser import screenshot
+from conftest import session_key_for
 from test_html_lists import KB, add_people_and_records
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -32,7 +33,7 @@ def lists_server(app: Flask) -> Iterator[tuple[str, KB]]:
 
 def signed_in_cookie(app: Flask, base_url: str, user_id: int, stamp: int) -> dict[str, object]:
     # The session cookie the sign-in page would set, made with the app's own signer.
-    value = app.session_interface.get_signing_serializer(app).dumps({"user_id": user_id, "stamp": stamp})
+    value = app.session_interface.get_signing_serializer(app).dumps({"sid": session_key_for(app, user_id)})
     return {"name": app.config.get("SESSION_COOKIE_NAME", "session"), "value": value, "url": base_url}
 
 

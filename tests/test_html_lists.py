@@ -18,6 +18,8 @@ from kb_app.db import get_session
 from kb_app.importer import import_records
 from kb_app.models import ReadingList, Record
 
+from conftest import session_key_for
+
 SAMPLE = [
     {"id": "pr-it-901", "kind": "practice", "lang": "it", "title": "Microcredito e tutoraggio per donne migranti a Roma",
      "summary": "Prestiti senza garanzie reali, accompagnati da un tutor prima e dopo l'erogazione.",
@@ -83,8 +85,7 @@ def sign_in(client: FlaskClient, person: Person | None) -> FlaskClient:
     with client.session_transaction() as session:
         session.clear()
         if person is not None:
-            session["user_id"] = person.id
-            session["stamp"] = person.stamp
+            session["sid"] = session_key_for(client.application, person.id)
     return client
 
 
@@ -173,7 +174,7 @@ def render_partial(app: Flask, person: Person | None, path: str, **context: Any)
     """The add-to-list partial as a page that includes it renders it for this visitor."""
     with app.test_request_context(path):
         if person is not None:
-            flask_session.update({"user_id": person.id, "stamp": person.stamp})
+            flask_session.update({"sid": session_key_for(app, person.id)})
         return render_template_string('{% include "lists/_add_to_list.html" %}', **context)
 
 

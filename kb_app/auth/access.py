@@ -2,20 +2,17 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 from typing import Any, Callable
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, current_app, g, redirect, request, session, url_for
 from sqlalchemy import select
 
+from ..api_tokens import hash_token
 from ..db import get_session
 from ..models import ApiToken, User, utcnow
+from ..sessions import end_session, open_session, session_user
 
 ROLE_RANK = {"trainer": 1, "partner": 1, "editor": 2, "admin": 3}
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _user_from_token() -> User | None:
@@ -37,13 +34,12 @@ def _user_from_token() -> User | None:
 
 
 def _user_from_session() -> User | None:
-    user_id = session.get("user_id")
-    if user_id is None:
+    key = session.get("sid")
+    if not isinstance(key, str):
         return None
-    user = get_session().get(User, user_id)
-    if user is None or not user.active or session.get("stamp") != user.security_stamp:
-        session.clear()
-        return None
+    user = session_user(get_session(), key, current_app.permanent_session_lifetime)
+    if user is None:  # signed out elsewhere, expired, or the account was deactivated
+        _clear_session()
     return user
 
 
@@ -68,12 +64,22 @@ def sign_in(user: User) -> None:
     # A fresh session (no keys from before) so a planted session cannot be carried into the signed-in one.
     _clear_session()
     session.permanent = True
-    session["user_id"] = user.id
-    session["stamp"] = user.security_stamp
+    session["sid"] = open_session(get_session(), user, current_app.permanent_session_lifetime,
+                                  request.user_agent.string)
     g.current_user = user
 
 
+def current_session_key() -> str | None:
+    """The key of this browser's sign-in session (to keep it when ending the account's other sessions)."""
+    key = session.get("sid")
+    return key if isinstance(key, str) else None
+
+
 def sign_out() -> None:
+    """End this browser's session on the server, so a copy of the cookie no longer opens it."""
+    key = current_session_key()
+    if key:
+        end_session(get_session(), key)
     _clear_session()
     g.pop("current_user", None)
 

@@ -52,6 +52,10 @@ class ResetPasswordForm(FlaskForm):
     confirm = PasswordField(_l("New password again"), validators=[
         DataRequired(message=_REQUIRED), EqualTo("password", message=_l("The two passwords are not the same."))],
         render_kw={"autocomplete": "new-password"})
+    # Offered (and ticked) when the account has API tokens: a password changed for fear of a leak should take
+    # the tokens with it, but programs using them then need new ones, so the person decides.
+    revoke_tokens = BooleanField(_l("Also revoke the API tokens of this account"), default=True,
+                                 description=_l("Programs that use them will need a new token."))
 
 
 class ChangePasswordForm(ResetPasswordForm):

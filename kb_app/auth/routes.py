@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
+from ..api_tokens import count_tokens, revoke_all
 from ..accounts import AccountError, create_user, find_user, hash_password, verify_password
 from ..catalogue import slugify
 from ..countries import COUNTRY_CODES
@@ -23,8 +24,9 @@ from ..i18n import country_name
 from ..login_throttle import Throttle, attempt_key, clear_failures, is_blocked, record_failure, retry_after_seconds
 from ..models import Organisation, Record, User
 from ..review.vocabulary import role_label, status_label
+from ..sessions import end_sessions, other_sessions
 from . import bp
-from .access import current_user, login_required, role_required, sign_in, sign_out
+from .access import current_session_key, current_user, login_required, role_required, sign_in, sign_out
 from .forms import (
     AccountEditForm,
     AccountForm,
@@ -181,14 +183,26 @@ def reset_password(token: str) -> Any:
         return render_template("auth/reset_invalid.html"), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        user.password_hash = hash_password(form.password.data)
-        user.security_stamp = (user.security_stamp or 0) + 1
-        db.commit()
+        revoked = _set_password(user, form.password.data, keep_session=None, revoke_tokens=form.revoke_tokens.data)
         sign_out()
-        log.info("account %s chose a new password through a reset link", user.id)
+        log.info("account %s chose a new password through a reset link (%d API tokens revoked)", user.id, revoked)
         flash(_("Your new password is set. Sign in with it."), "info")
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=form, user=user, error=_expired_message(form))
+    return render_template("auth/reset.html", form=form, user=user, error=_expired_message(form),
+                           token_count=count_tokens(db, user))
+
+
+def _set_password(user: User, password: str | None, keep_session: str | None, revoke_tokens: bool) -> int:
+    """Store a new password (None: no password works until a reset link is used) and end every session of the
+    account but `keep_session`; old reset links die with the stamp. Returns how many API tokens were revoked."""
+    db = get_session()
+    # No password given: the hash of a secret nobody is told, so no password opens the account until the link.
+    user.password_hash = hash_password(password if password is not None else secrets.token_urlsafe(32))
+    user.security_stamp = (user.security_stamp or 0) + 1
+    end_sessions(db, user, keep=keep_session)
+    revoked = revoke_all(db, user) if revoke_tokens else 0
+    db.commit()
+    return revoked
 
 
 @bp.get("/account")
@@ -205,7 +219,21 @@ def account() -> str:
     queue = None
     if user.role in ("editor", "admin"):
         queue = db.scalar(select(func.count()).select_from(Record).where(Record.status == "submitted"))
-    return render_template("auth/account.html", user=user, counts=counts, queue=queue)
+    return render_template("auth/account.html", user=user, counts=counts, queue=queue, confirm=ConfirmForm(),
+                           other_sessions=other_sessions(db, user, current_session_key()))
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def end_other_sessions() -> Response:
+    """Sign out every other browser of this account (a forgotten shared computer, a lost phone)."""
+    _confirmed()
+    user = current_user()
+    db = get_session()
+    ended = end_sessions(db, user, keep=current_session_key())
+    db.commit()
+    flash(_("Signed out of %(n)s other browsers.", n=ended), "info")
+    return redirect(url_for("auth.account"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -218,14 +246,16 @@ def change_password() -> Any:
         if not verify_password(user, form.current.data):
             form.current.errors = [_("This is not your current password.")]
         else:
-            db = get_session()
-            user.password_hash = hash_password(form.password.data)
-            user.security_stamp = (user.security_stamp or 0) + 1
-            db.commit()
-            sign_in(user)  # other sessions of this account end; this one continues under the new stamp
-            flash(_("Your password has been changed."), "info")
+            # The account's other browsers are signed out; this one goes on.
+            revoked = _set_password(user, form.password.data, keep_session=current_session_key(),
+                                    revoke_tokens=form.revoke_tokens.data)
+            if revoked:
+                flash(_("Your password has been changed and your %(n)s API tokens revoked.", n=revoked), "info")
+            else:
+                flash(_("Your password has been changed."), "info")
             return redirect(url_for("auth.account"))
-    return render_template("auth/password.html", form=form, error=_expired_message(form))
+    return render_template("auth/password.html", form=form, error=_expired_message(form),
+                           token_count=count_tokens(get_session(), user))
 
 
 # -- administrators ----------------------------------------------------------------------------------
@@ -321,7 +351,8 @@ def deactivate_account(user_id: int) -> Response:
         flash(_("You cannot deactivate your own account."), "error")
     else:
         user.active = False
-        user.security_stamp = (user.security_stamp or 0) + 1  # ends the person's sessions at once
+        user.security_stamp = (user.security_stamp or 0) + 1  # old reset links die
+        end_sessions(get_session(), user)  # the person is signed out everywhere at once
         get_session().commit()
         log.info("administrator %s deactivated account %s", current_user().id, user.id)
         flash(_("The account has been deactivated."), "info")
@@ -347,10 +378,17 @@ def send_account_reset(user_id: int) -> Response:
     user = _get_user(user_id)
     if not user.active:
         flash(_("Activate the account first."), "error")
-    elif _send_reset(user):
-        flash(_("A link to choose a new password was sent to %(email)s.", email=user.email), "info")
+        return redirect(url_for("auth.edit_account", user_id=user.id))
+    # A reset is what an administrator does when an account may be in the wrong hands: the password, every
+    # session and every API token stop working now, and only the link sent to the person opens it again.
+    revoked = _set_password(user, None, keep_session=None, revoke_tokens=True)
+    log.info("administrator %s reset the password of account %s (%d API tokens revoked)", current_user().id,
+             user.id, revoked)
+    if _send_reset(user):
+        flash(_("The password was reset and a link to choose a new one was sent to %(email)s.", email=user.email),
+              "info")
     else:
-        flash(_("The mail could not be sent; see the server log."), "error")
+        flash(_("The password was reset, but the mail could not be sent; see the server log."), "error")
     return redirect(url_for("auth.edit_account", user_id=user.id))
 
 

@@ -21,6 +21,7 @@ from ..discovery import SearchParams, run_search
 from ..i18n import country_name, language_name, resolve_ui_lang
 from ..interchange import InvalidRecord, normalise_record
 from ..models import LANGUAGES, PRACTICE_FIELDS, Attachment, Organisation, Record, Theme, User, parse_row_id
+from ..request_limits import FORM_BODY_BYTES, accepts_body
 from ..review.compare import compare_snapshots, pick_pair
 from ..review.vocabulary import action_label, snapshot_value, status_label
 from ..review.workflow import (
@@ -33,6 +34,7 @@ from ..review.workflow import (
     owns,
 )
 from ..uploads import remove_upload, stored_path
+from ..visibility import visible_to
 from . import bp
 from .duplicates import possible_duplicates
 from .forms import PracticeForm, record_form_data, set_choices
@@ -55,12 +57,10 @@ SUBMITTERS = ("partner", "editor")
 TRANSLATION_KEEPS = ("country", "city", "year", "start_date", "end_date", "contact", "url")
 
 
-@bp.before_request
-def _allow_attachments() -> None:
+def _upload_allowance() -> int:
     # Several attachments may come with one save; each one is checked against the per-file limit in the view,
     # so an over-large file is reported on the form instead of losing everything typed to a bare 413 page.
-    if request.method == "POST" and request.endpoint in ("submit.new", "submit.edit"):
-        request.max_content_length = MAX_FILES_PER_SAVE * max_upload_bytes() + 4 * 1024 * 1024
+    return MAX_FILES_PER_SAVE * max_upload_bytes() + FORM_BODY_BYTES
 
 
 @bp.before_app_request
@@ -179,6 +179,7 @@ def _original_from(value: Any) -> Record | None:
 
 
 @bp.route("/submit/new", methods=["GET", "POST"])
+@accepts_body(_upload_allowance)
 @role_required(*SUBMITTERS)
 def new() -> Any:
     user = _me()
@@ -203,6 +204,7 @@ def new() -> Any:
 
 
 @bp.route("/submit/<int:record_id>/edit", methods=["GET", "POST"])
+@accepts_body(_upload_allowance)
 @login_required
 def edit(record_id: int) -> Any:
     record = _viewable(record_id)
@@ -245,14 +247,16 @@ def show(record_id: int) -> str:
         "submit/show.html", record=record, duplicates=duplicates, confirm=ConfirmForm(),
         can_edit=can_edit(user, record), can_send=can_act(user, record, "submitted"),
         can_withdraw=can_act(user, record, "withdrawn"), review_comment=last_review_comment(record),
-        versions=_versions(record), sections=_sections(record),
+        versions=_versions(record, user), sections=_sections(record),
     )
 
 
-def _versions(record: Record) -> list[Record]:
+def _versions(record: Record, user: User) -> list[Record]:
+    """The record's other language versions that this user may see (never another organisation's drafts)."""
     root = root_of(record)
     rows = get_session().scalars(select(Record).where(
-        or_(Record.id == root.id, Record.translation_of_id == root.id), Record.id != record.id).order_by(Record.lang))
+        or_(Record.id == root.id, Record.translation_of_id == root.id), Record.id != record.id, visible_to(user))
+        .order_by(Record.lang))
     return list(rows)
 
 
