@@ -1,7 +1,6 @@
 """Streaming export of the published catalogue as JSON Lines or CSV, in the interchange format."""
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Any, Iterator
@@ -10,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from .catalogue import to_interchange
+from .csv_safety import CsvWriter
 from .interchange import FIELD_ORDER
 from .models import Module, Record
 
@@ -48,7 +48,7 @@ def jsonl_lines(records: Iterator[dict[str, Any]]) -> Iterator[str]:
 
 def csv_lines(records: Iterator[dict[str, Any]]) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(FIELD_ORDER), extrasaction="ignore")
+    writer = CsvWriter(buffer, fieldnames=list(FIELD_ORDER), extrasaction="ignore")
     writer.writeheader()
     yield buffer.getvalue()
     for record in records:

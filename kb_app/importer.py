@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .catalogue import Lookups, add_revision, apply_record, new_record, publish, to_interchange
+from .csv_safety import unguard_cell
 from .interchange import INT_FIELDS, InvalidRecord, normalise_record
 from .models import Module, Record, Theme
 
@@ -71,7 +72,8 @@ def parse_csv(text: str) -> Iterator[tuple[int, Any]]:
         if None in row:
             yield number, LineError(number, "more values than header columns")
             continue
-        record: dict[str, Any] = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
+        # Cells our exports guarded against spreadsheet formulas come back as they were typed.
+        record: dict[str, Any] = {k: unguard_cell(v) for k, v in row.items() if k is not None and v not in (None, "")}
         if "themes" in record:
             record["themes"] = [t for t in record["themes"].split(";") if t.strip()]
         for name in INT_FIELDS:

@@ -1,7 +1,6 @@
 """Reading-list exports rendered from the list data: Markdown, CSV, RIS and CSL-JSON (the handout is a template)."""
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -9,6 +8,7 @@ from typing import Any, Iterator
 
 from flask_babel import gettext as _
 
+from ..csv_safety import CsvWriter
 from ..i18n import country_name, language_name
 from ..search.vocabulary import audience_label, kind_label
 
@@ -89,7 +89,7 @@ def to_markdown(data: dict[str, Any]) -> str:
 def to_csv(data: dict[str, Any]) -> str:
     """One row per record entry (section headings become the `section` column); withdrawn entries are marked."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer = CsvWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for entry in data["entries"]:
         if entry["type"] != "record":
@@ -101,8 +101,9 @@ def to_csv(data: dict[str, Any]) -> str:
             if column in card and column not in row:
                 row[column] = "" if card[column] is None else card[column]
         writer.writerow(row)
-    # A byte-order mark lets spreadsheet programs read Arabic and accented text as UTF-8.
-    return "\ufeff" + buffer.getvalue()
+    # Plain UTF-8 without a byte-order mark, like every CSV of the service (the Content-Type names the charset):
+    # safety comes from the guarded cells, not from how a spreadsheet happens to open the file.
+    return buffer.getvalue()
 
 
 # -- RIS ------------------------------------------------------------------------------------------------
