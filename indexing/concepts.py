@@ -8,7 +8,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexing.analyzers import LANGUAGES, terms_of
+from indexing.analyzers import LANGUAGES, WORD_PATTERN, normalise_term, terms_of
+
+# What kind of need a concept names, when it names one of these; search boosts records of a
+# target group the query mentions, and the coverage report counts each group.
+CONCEPT_GROUPS: tuple[str, ...] = ("target_group", "sector", "business_stage", "administration")
 
 
 @dataclass
@@ -21,6 +25,7 @@ class Concept:
     narrower: list[str] = field(default_factory=list)
     related: list[str] = field(default_factory=list)
     themes: list[str] = field(default_factory=list)
+    group: str | None = None  # one of CONCEPT_GROUPS, or None
 
     def all_labels(self, lang: str) -> list[str]:
         """Preferred label first, then the alternatives, in `lang`."""
@@ -48,10 +53,13 @@ class Thesaurus:
         self._label_index: dict[str, dict[str, list[tuple[tuple[str, ...], str]]]] = {}
         for lang in LANGUAGES:
             index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+            indexed: set[tuple[tuple[str, ...], str]] = set()
             for concept in concepts:
                 for label in concept.all_labels(lang):
                     terms = tuple(terms_of(lang, label))
-                    if terms and sum(len(t) for t in terms) >= 2:
+                    # Spelling variants that analyse alike are one label, so a tag counts once.
+                    if terms and sum(len(t) for t in terms) >= 2 and (terms, concept.id) not in indexed:
+                        indexed.add((terms, concept.id))
                         index.setdefault(terms[0], []).append((terms, concept.id))
             for entries in index.values():
                 entries.sort(key=lambda e: -len(e[0]))
@@ -59,13 +67,19 @@ class Thesaurus:
 
     @classmethod
     def from_jsonl(cls, path: Path | str) -> "Thesaurus":
-        """Read one concept per line: {"id", "labels": {lang: {"pref", "alt"}}, "broader", ...}."""
+        """Read one concept per line: {"id", "labels": {lang: {"pref", "alt"}}, "broader", ..., "group"}."""
         raw = Path(path).read_bytes()
         concepts = []
-        for line in raw.decode("utf-8").splitlines():
+        for number, line in enumerate(raw.decode("utf-8").splitlines(), start=1):
             if not line.strip():
                 continue
             data = json.loads(line)
+            group = data.get("group")
+            if group is not None and group not in CONCEPT_GROUPS:
+                raise ValueError(
+                    f"{path}: line {number}: concept {data.get('id')!r} has group {group!r}; "
+                    f"expected one of {', '.join(CONCEPT_GROUPS)}"
+                )
             concepts.append(
                 Concept(
                     id=str(data["id"]),
@@ -74,6 +88,7 @@ class Thesaurus:
                     narrower=list(data.get("narrower") or []),
                     related=list(data.get("related") or []),
                     themes=list(data.get("themes") or []),
+                    group=group,
                 )
             )
         return cls(concepts, fingerprint=hashlib.sha256(raw).hexdigest()[:16])
@@ -91,13 +106,16 @@ class Thesaurus:
         i = 0
         while i < len(terms):
             step = 1
+            longest = 0
             for label_terms, concept_id in index.get(terms[i], ()):
                 n = len(label_terms)
+                if longest_only and n < longest:
+                    break  # entries are longest first; shorter labels here are covered
                 if tuple(terms[i : i + n]) == label_terms:
                     found.append((concept_id, i, i + n))
                     if longest_only:
-                        step = n
-                        break
+                        # Concepts sharing this label all count ("Migrantinnen": women and migrants).
+                        longest = step = n
             i += step
         return found
 
@@ -109,11 +127,14 @@ class Thesaurus:
         """Concepts a query mentions: labels in its own language first, then in the others.
 
         Only the longest label at each place counts, so "guarantee fund" means the fund and
-        not also the bare "guarantee".
+        not also the bare "guarantee"; concepts that share that label all count.
         """
         seen: dict[str, ConceptMatch] = {}
+        # A function word of the query's language names no concept in another one: French
+        # "par" is not the Spanish "paro", Italian "con" no label anywhere.
+        content = " ".join(w for w in WORD_PATTERN.findall(query) if normalise_term(lang, w) is not None)
         for label_lang in [lang] + [code for code in LANGUAGES if code != lang]:
-            terms = terms_of(label_lang, query)
+            terms = terms_of(label_lang, query if label_lang == lang else content)
             for concept_id, start, end in self._matches(label_lang, terms, longest_only=True):
                 if concept_id not in seen:
                     seen[concept_id] = ConceptMatch(concept_id, label_lang, " ".join(terms[start:end]))

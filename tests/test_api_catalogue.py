@@ -119,6 +119,8 @@ THESAURUS = [
      "broader": [], "narrower": ["guarantee-fund"], "related": [], "themes": ["access-to-credit"]},
     {"id": "guarantee-fund", "labels": {"en": {"pref": "guarantee fund"}, "it": {"pref": "fondo di garanzia"}},
      "broader": ["microcredit"], "narrower": [], "related": [], "themes": ["guarantee-funds"]},
+    {"id": "women", "labels": {"en": {"pref": "women"}, "it": {"pref": "donne", "alt": ["donna"]}},
+     "themes": ["women-entrepreneurs"], "group": "target_group"},
 ]
 
 
@@ -141,7 +143,7 @@ def thesaurus_client(tmp_path: Path, databases: FreshDatabase) -> Iterator[Flask
 
 def test_concepts_carry_labels_in_every_language(thesaurus_client: FlaskClient) -> None:
     body = thesaurus_client.get("/api/v1/concepts").get_json()
-    assert body["total"] == 2
+    assert body["total"] == 3
     by_id = {c["id"]: c for c in body["results"]}
     micro = by_id["microcredit"]
     assert set(micro["labels"]) == set(LANGUAGES)
@@ -151,6 +153,7 @@ def test_concepts_carry_labels_in_every_language(thesaurus_client: FlaskClient) 
     fund = by_id["guarantee-fund"]
     assert fund["labels"]["ar"] == {"pref": None, "alt": []}
     assert "q=microcredit" in micro["search_url"]
+    assert by_id["women"]["group"] == "target_group" and micro["group"] is None
 
 
 def test_concepts_filter_by_theme_and_page(thesaurus_client: FlaskClient) -> None:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from indexing.analyzers import terms_of
+from indexing.concepts import CONCEPT_GROUPS, Thesaurus
 from kb_app.interchange import normalise_record
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -74,6 +76,38 @@ def test_thesaurus_concepts_have_labels_in_all_six_languages() -> None:
     for concept in concepts:
         for narrower in concept.get("narrower", []):
             assert concept["id"] in by_id[narrower].get("broader", []), (concept["id"], narrower)
+
+
+def test_concept_groups_are_declared_and_their_concepts_match_in_every_language() -> None:
+    concepts = jsonl(CORPUS / "thesaurus.jsonl")
+    grouped = [c for c in concepts if "group" in c]
+    assert {c["group"] for c in grouped} == set(CONCEPT_GROUPS)
+    for concept in grouped:
+        for lang in LANGS:
+            labels = [concept["labels"][lang]["pref"], *concept["labels"][lang].get("alt", [])]
+            assert any(terms_of(lang, label) for label in labels), (concept["id"], lang)
+    by_id = {c["id"]: c for c in concepts}
+    for concept in concepts:  # narrower links mirror broader ones both ways, related ones too
+        for broader in concept.get("broader", []):
+            assert concept["id"] in by_id[broader].get("narrower", []), (concept["id"], broader)
+        for related in concept.get("related", []):
+            assert concept["id"] in by_id[related].get("related", []), (concept["id"], related)
+        assert set(concept.get("scope_note", {})) == set(LANGS), concept["id"]
+
+
+@pytest.mark.parametrize(("query", "lang"), [
+    ("microcredito per donne migranti", "it"),
+    ("Mikrokredit für Migrantinnen", "de"),
+    ("قروض صغيرة للنساء", "ar"),
+    ("microcrédit pour les femmes", "fr"),
+    ("microcréditos para mujeres", "es"),
+    ("microcredit for women", "en"),
+])
+def test_a_query_naming_women_detects_the_women_concept_in_every_language(query: str, lang: str) -> None:
+    thesaurus = Thesaurus.from_jsonl(CORPUS / "thesaurus.jsonl")
+    found = {m.id for m in thesaurus.detect(query, lang)}
+    assert {"women", "microcredit"} <= found
+    assert thesaurus.concepts["women"].group == "target_group"
 
 
 def test_evaluation_judgments_point_at_existing_records() -> None:

@@ -1,7 +1,11 @@
 """Per-language analysis and thesaurus matching, as search sees them."""
 
+import json
+
+import pytest
+
 from indexing.analyzers import terms_of
-from indexing.concepts import Concept, Thesaurus
+from indexing.concepts import CONCEPT_GROUPS, Concept, Thesaurus
 
 
 def test_accents_fold_before_stemming_so_spellings_meet():
@@ -40,3 +44,40 @@ def test_thesaurus_tags_multiword_labels_and_detects_the_longest():
     assert [m.id for m in thesaurus.detect("fondi di garanzia", "it")] == ["guarantee-fund"]
     assert thesaurus.expansion(["guarantee-fund"])["de"] == ["Bürgschaftsfonds"]
     assert thesaurus.label("guarantee-fund", "fr") == "guarantee fund"  # English when a label is missing
+
+
+def test_a_label_two_concepts_share_detects_both():
+    thesaurus = Thesaurus(
+        [
+            Concept("migrant", {"de": {"pref": "Migranten", "alt": ["Migrantinnen"]}}),
+            Concept("women", {"de": {"pref": "Frauen", "alt": ["Migrantinnen", "Frau"]}}),
+            Concept("microcredit", {"de": {"pref": "Mikrokredit"}}),
+        ]
+    )
+    found = [m.id for m in thesaurus.detect("Mikrokredit für Migrantinnen", "de")]
+    assert found == ["microcredit", "migrant", "women"]
+
+
+def test_a_function_word_of_the_query_language_names_no_concept_in_another():
+    thesaurus = Thesaurus([Concept("unemployment-benefit", {"es": {"pref": "paro"}, "fr": {"pref": "chômage"}})])
+    assert thesaurus.detect("mentorat par des cadres retraités", "fr") == []
+    assert [m.id for m in thesaurus.detect("capitalizar el paro", "es")] == ["unemployment-benefit"]
+    # The same word still bridges when the query's own language does not drop it.
+    assert [m.id for m in thesaurus.detect("paro", "it")] == ["unemployment-benefit"]
+
+
+def test_spelling_variants_that_analyse_alike_tag_once():
+    thesaurus = Thesaurus([Concept("women", {"de": {"pref": "Gründerinnen", "alt": ["Grunderinnen", "Gruenderinnen"]}})])
+    assert thesaurus.tag("Ein Kurs für Gründerinnen.", "de") == {"women": 1}
+
+
+def test_a_concept_group_outside_the_declared_list_is_refused(tmp_path):
+    path = tmp_path / "thesaurus.jsonl"
+    good = {"id": "women", "labels": {"en": {"pref": "women"}}, "group": "target_group"}
+    bad = {"id": "tailoring", "labels": {"en": {"pref": "tailoring"}}, "group": "trade"}
+    path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"line 2: concept 'tailoring' has group 'trade'"):
+        Thesaurus.from_jsonl(path)
+    path.write_text(json.dumps(good) + "\n", encoding="utf-8")
+    assert Thesaurus.from_jsonl(path).concepts["women"].group == "target_group"
+    assert "target_group" in CONCEPT_GROUPS

@@ -100,7 +100,7 @@ def concept_page(thesaurus: Thesaurus, themes: list[str], page: int, per_page: i
         english = labels["en"]["pref"] or next((labels[lang]["pref"] for lang in LANGUAGES if labels[lang]["pref"]), concept.id)
         items.append({"id": concept.id, "labels": labels, "broader": list(concept.broader),
                       "narrower": list(concept.narrower), "related": list(concept.related),
-                      "themes": list(concept.themes),
+                      "themes": list(concept.themes), "group": concept.group,
                       "search_url": url_for("api.search", q=english, _external=True)})
     return page_envelope(items, len(concepts), page, per_page)
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from indexing.concepts import CONCEPT_GROUPS
+
 from ..countries import COUNTRY_CODES
 from ..interchange import DATE_FIELDS, FIELD_ORDER, INT_FIELDS, PATHS, REQUIRED, TEXT_LIMITS
 from ..models import AUDIENCES, KINDS, LANGUAGES, LEVELS, VISIBILITIES
@@ -172,6 +174,8 @@ SCHEMAS: dict[str, Any] = {
         "narrower": {"type": "array", "items": STR},
         "related": {"type": "array", "items": STR},
         "themes": {"type": "array", "items": STR},
+        "group": {"anyOf": [{"type": "null"}, {"type": "string", "enum": list(CONCEPT_GROUPS)}],
+                  "description": "What kind of need the concept names (a target group, a sector, ...), if any."},
         "search_url": STR,
     }),
     "ConceptPage": page_of(ref("Concept"), "Thesaurus concepts in id order."),
