@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import DateTime, Integer, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 
+from .json_input import json_lines
 from .models import Base
 
 FORMAT_VERSION = 1
@@ -104,7 +105,8 @@ def restore_backup(engine: Engine, uploads_dir: Path, archive: Path) -> dict[str
                 member = tar.extractfile(f"tables/{table.name}.jsonl")
                 if member is None:
                     raise BackupError(f"backup lacks table {table.name}")
-                rows = [_decode_row(table, json.loads(line)) for line in member.read().decode("utf-8").splitlines() if line]
+                text = member.read().decode("utf-8")
+                rows = [_decode_row(table, json.loads(line)) for _, line in json_lines(text) if line]
                 for start in range(0, len(rows), 1000):
                     conn.execute(insert(table), rows[start:start + 1000])
                 counts[table.name] = len(rows)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import itertools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -11,8 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .catalogue import Lookups, add_revision, apply_record, new_record, publish, to_interchange
+from . import json_input
 from .csv_safety import unguard_cell
-from .interchange import INT_FIELDS, InvalidRecord, normalise_record
+from .interchange import INT_FIELDS, TEXT_LIMITS, InvalidRecord, normalise_record
+from .json_input import JsonInputError, json_lines
 from .models import Module, Record, Theme
 
 
@@ -56,24 +58,62 @@ def decode_bytes(data: bytes) -> str:
 
 
 def parse_jsonl(text: str) -> Iterator[tuple[int, Any]]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in json_lines(text):
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, LineError(number, f"not valid JSON ({exc.msg} at column {exc.colno})")
+            yield number, json_input.loads(line)
+        except JsonInputError as exc:
+            yield number, LineError(number, str(exc))
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    """What a csv.Error means for the person who wrote the file."""
+    message = str(exc)
+    if "field larger than field limit" in message:
+        return (f"a field is longer than {csv.field_size_limit():,} characters (the longest allowed, body, has "
+                f"{max(TEXT_LIMITS.values()):,}); if a quoted field starts here, is its closing quote (\") missing?")
+    if "unexpected end of data" in message:
+        return "a quoted field starting on this line is never closed: its closing quote (\") is missing"
+    return f"not valid CSV ({message})"
+
+
+def _csv_rows(lines: list[str]) -> Iterator[tuple[int, list[str] | LineError]]:
+    """(first line number, cells) of every CSV record; a malformed record is reported and reading goes on with the
+    line after the one it started on, so one stray quote costs one line, not the rest of the file."""
+    start = 0  # index into `lines` where the current reader began
+    while start < len(lines):
+        reader = csv.reader(itertools.islice(lines, start, None), strict=True)
+        while True:
+            first = start + reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield first, LineError(first, _csv_problem(exc))
+                start = first  # the next reader starts on the line after `first` (a 0-based index)
+                break
+            if cells:
+                yield first, cells
 
 
 def parse_csv(text: str) -> Iterator[tuple[int, Any]]:
-    reader = csv.DictReader(io.StringIO(text))
-    for row in reader:
-        number = reader.line_num
-        if None in row:
+    header: list[str] | None = None
+    for number, cells in _csv_rows(list(io.StringIO(text, newline=""))):
+        if isinstance(cells, LineError):
+            yield number, cells
+            if header is None:
+                return  # without a header line no other line can be read
+            continue
+        if header is None:
+            header = [name.strip() for name in cells]
+            continue
+        if len(cells) > len(header):
             yield number, LineError(number, "more values than header columns")
             continue
         # Cells our exports guarded against spreadsheet formulas come back as they were typed.
-        record: dict[str, Any] = {k: unguard_cell(v) for k, v in row.items() if k is not None and v not in (None, "")}
+        record: dict[str, Any] = {name: unguard_cell(value) for name, value in zip(header, cells) if value != ""}
         if "themes" in record:
             record["themes"] = [t for t in record["themes"].split(";") if t.strip()]
         for name in INT_FIELDS:

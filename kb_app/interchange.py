@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any, Iterable
 
 from .countries import COUNTRY_CODES
+from .json_input import has_lone_surrogate, printable
 from .models import AUDIENCES, KINDS, LANGUAGES, LEVELS, PRACTICE_FIELDS
 
 PATHS = ("operators", "entrepreneurs")
@@ -74,6 +75,10 @@ def _text(field: str, value: Any, errors: list[FieldError]) -> str | None:
     if "\x00" in value:
         errors.append(FieldError(field, "contains a NUL byte"))
         return None
+    if has_lone_surrogate(value):
+        # Only JSON can carry one (an unpaired \ud800-\udfff escape); no database or file can store it.
+        errors.append(FieldError(field, "contains an unpaired surrogate escape (\\ud800-\\udfff), which is not a character"))
+        return None
     cleaned = clean_text(value)
     limit = TEXT_LIMITS.get(field)
     if limit is not None and len(cleaned) > limit:
@@ -129,7 +134,7 @@ def normalise_record(
 
     for key in raw:
         if key not in KNOWN_FIELDS:
-            errors.append(FieldError(str(key)[:60] or "(empty field name)", "unknown field"))
+            errors.append(FieldError(printable(str(key))[:60] or "(empty field name)", "unknown field"))
 
     for field in ("kind", "lang"):
         if raw.get(field) in (None, ""):

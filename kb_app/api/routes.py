@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response, current_app, g, jsonify, render_template, request, stream_with_context, url_for
 from sqlalchemy import select
 
+from .. import json_input
 from ..auth.access import current_user, has_role
 from ..catalogue import add_revision, apply_record, new_record, publish
 from ..db import get_session, latest_change_seq
@@ -14,6 +15,7 @@ from ..discovery import get_published, parse_search_params, record_detail, run_s
 from ..errors.handlers import ApiError
 from ..exporter import EXPORT_FORMATS, export_lines
 from ..importer import validate_lines
+from ..json_input import JsonInputError
 from ..lists.permissions import readable_list
 from ..models import KINDS, LANGUAGES, Record
 from ..openapi import QueryParam, build_document, operation
@@ -112,9 +114,12 @@ def create_record() -> Response:
         raise ApiError(403, "forbidden", "only editors and admins may create records through the API")
     if request.mimetype not in JSON_BODY_TYPES:
         raise ApiError(415, "unsupported_media_type", "the body must be JSON (Content-Type: application/json)")
-    raw = request.get_json(silent=True)
-    if raw is None:
-        raise ApiError(400, "invalid_record", "body: not valid JSON")
+    try:
+        raw = json_input.loads(request.get_data().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "invalid_record", f"body: not valid UTF-8 (byte {exc.start})") from None
+    except JsonInputError as exc:
+        raise ApiError(400, "invalid_record", f"body: {exc}") from None
     session = get_session()
     valid, errors = validate_lines(session, iter([(1, raw)]))
     if errors:
