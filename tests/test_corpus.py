@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -95,6 +98,19 @@ def test_concept_groups_are_declared_and_their_concepts_match_in_every_language(
         assert set(concept.get("scope_note", {})) == set(LANGS), concept["id"]
 
 
+# Negations are stop words to the analyzers, so a label like "non comunitari" would match its opposite.
+NEGATIONS = {"non", "no", "not", "without", "sans", "sin", "senza", "ohne", "nicht", "kein", "keine", "ni", "غير", "بدون"}
+
+
+def test_no_label_loses_a_negation_and_becomes_a_single_word() -> None:
+    for concept in jsonl(CORPUS / "thesaurus.jsonl"):
+        for lang in LANGS:
+            entry = concept["labels"][lang]
+            for label in [entry["pref"], *entry.get("alt", [])]:
+                if NEGATIONS & {word.lower() for word in label.replace("-", " ").split()}:
+                    assert len(terms_of(lang, label)) >= 2, (concept["id"], lang, label)
+
+
 @pytest.mark.parametrize(("query", "lang"), [
     ("microcredito per donne migranti", "it"),
     ("Mikrokredit für Migrantinnen", "de"),
@@ -143,3 +159,24 @@ def test_out_of_domain_probe_covers_every_language_and_has_no_judgments() -> Non
     assert not judged & set(ids)
     arabic = [p for p in probes if p["lang"] == "ar"]
     assert all(any("\u0600" <= c <= "\u06ff" for c in p["text"]) for p in arabic)
+
+
+@pytest.mark.parametrize("name", ["queries.jsonl", "concept_probe.jsonl"])
+def test_every_keyed_query_names_its_key_in_its_own_words(name: str) -> None:
+    queries = jsonl(CORPUS / "eval" / name)
+    assert {q["lang"] for q in queries} == set(LANGS)
+    assert len({q["id"] for q in queries}) == len(queries)
+    for query in queries:
+        words = set(re.findall(r"[\w'-]+", query["text"].lower()))
+        assert query["key"].strip() and set(query["key"].lower().split()) <= words, query["id"]
+
+
+def test_the_coverage_report_finds_the_key_need_of_nearly_every_dev_query() -> None:
+    outcome = subprocess.run([sys.executable, "bench/concept_coverage.py", "--corpus", "corpus"],
+                             cwd=CORPUS.parent, capture_output=True, text=True, check=True)
+    overall = re.search(r"^\| all \| (\d+)/(\d+)", outcome.stdout, re.MULTILINE)
+    assert overall, outcome.stdout
+    caught, total = map(int, overall.groups())
+    assert total == len(jsonl(CORPUS / "eval" / "queries.jsonl"))
+    assert caught >= 0.95 * total, outcome.stdout
+    assert "caught by a concept in target_group" in outcome.stdout
