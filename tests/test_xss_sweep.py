@@ -93,6 +93,7 @@ NOT_FREE_TEXT = {
     "attachments": {"content_type": "sniffed", "sha256": "server-made", "stored_name": "server-made"},
     "reading_lists": {"audience": "code", "notes_lang": "code", "visibility": "code", "share_token": "server-made"},
     "login_attempts": {"key": "server-made, never shown"},
+    "sign_in_sessions": {"key_hash": "server-made", "user_agent": "browser-sent, stored for the audit, never shown"},
 }
 SWEPT_COLUMNS = {
     "records": set(RECORD_TEXT) - {"organisation"},
