@@ -162,7 +162,7 @@ def build_document(app: Flask, *, title: str, description: str, schemas: dict[st
             "schemas": schemas,
             "responses": responses,
             "headers": {
-                "Link": {"description": "RFC 8288 links to the first, previous, next and last pages (rel=first|prev|next|last).",
+                "Link": {"description": "RFC 8288 links to the first, previous, next and last pages (rel=first|prev|next|last); left out, never cut, when a very long query would make it longer than common clients and proxies accept.",
                          "schema": {"type": "string"}},
                 "Retry-After": {"description": "Seconds to wait before the next request.",
                                 "schema": {"type": "integer", "minimum": 1}},

@@ -7,6 +7,10 @@ from flask import Response, request
 
 from .params import MAX_PAGE
 
+# Common clients and proxies refuse response header lines past 4-8 KB. A query too long for its links to fit in
+# this many bytes gets no Link header (the body's page, per_page and total still say where the client is).
+MAX_LINK_HEADER_BYTES = 4096
+
 
 def last_page(total: int, per_page: int) -> int:
     return min(MAX_PAGE, max(1, -(-total // per_page)))
@@ -32,5 +36,8 @@ def page_links(total: int, page: int, per_page: int) -> str:
 
 
 def with_links(response: Response, total: int, page: int, per_page: int) -> Response:
-    response.headers["Link"] = page_links(total, page, per_page)
+    """Add the Link header when it fits in MAX_LINK_HEADER_BYTES; a longer one is left out, never cut."""
+    value = page_links(total, page, per_page)
+    if len(value.encode("latin-1", "replace")) <= MAX_LINK_HEADER_BYTES:
+        response.headers["Link"] = value
     return response
