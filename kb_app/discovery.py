@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -74,9 +75,9 @@ def parse_search_params(args: Any, *, allowed_extra: tuple[str, ...] = (), stric
                 raise _bad(name, "unknown parameter")
     q = (args.get("q") or "").strip()
     if "\x00" in q:
-        raise _bad("q", "contains a NUL character")
+        raise _bad("q", _("contains a NUL character"))
     if len(q) > MAX_QUERY_CHARS:
-        raise _bad("q", f"is {len(q)} characters long; the limit is {MAX_QUERY_CHARS}")
+        raise _bad("q", _("is %(length)d characters long; the limit is %(limit)d", length=len(q), limit=MAX_QUERY_CHARS))
     mode = args.get("mode") or "hybrid"
     if mode not in MODES:
         raise _bad("mode", f"must be one of {', '.join(MODES)}")
@@ -187,5 +188,5 @@ def record_detail(session: Session, record: Record, related: int = 6) -> dict[st
 def get_published(session: Session, record_id: int) -> Record:
     record = session.get(Record, record_id)
     if record is None or not record.is_published:
-        raise ApiError(404, "not_found", f"no published record with id {record_id}")
+        raise ApiError(404, "not_found", _("There is no published record with id %(id)s.", id=record_id))
     return record

@@ -5,6 +5,7 @@ import functools
 from typing import Any, Callable
 
 from flask import abort, current_app, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..api_tokens import hash_token
@@ -23,7 +24,7 @@ def _user_from_token() -> User | None:
     db = get_session()
     row = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
     if row is None or not row.user.active:
-        abort(401, description="the API token is not valid")
+        abort(401, description=_("The API token is not valid."))
     now = utcnow()
     # One write a minute per token is enough to show "last used"; one per API call would be wasteful.
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
@@ -95,7 +96,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if current_user() is None:
             if request.path.startswith("/api/"):
-                abort(401, description="sign in or send an API token")
+                abort(401, description=_("Sign in or send an API token."))
             return redirect(url_for("auth.login", next=request.full_path))
         return view(*args, **kwargs)
 
@@ -110,7 +111,7 @@ def role_required(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., A
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not has_role(current_user(), *roles):
-                abort(403, description="your account may not do this")
+                abort(403)  # the 403 explanation says it in the interface language
             return view(*args, **kwargs)
 
         return wrapped

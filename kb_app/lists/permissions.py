@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session, selectinload
 
 from ..auth.access import current_user, has_role
@@ -43,7 +44,7 @@ def _load(session: Session, list_id: int) -> ReadingList | None:
 
 def _not_found(list_id: int) -> ApiError:
     # The same answer whether the list is missing or private, so that ids reveal nothing.
-    return ApiError(404, "not_found", f"no reading list {list_id} that you can see")
+    return ApiError(404, "not_found", _("There is no reading list %(id)d that you can see.", id=list_id))
 
 
 def readable_list(session: Session, list_id: int, token: str | None = None) -> ReadingList:
@@ -61,5 +62,5 @@ def editable_list(session: Session, list_id: int) -> ReadingList:
     if reading_list is None or not can_read(user, reading_list):
         raise _not_found(list_id)
     if not can_edit(user, reading_list):
-        raise ApiError(403, "forbidden", "only the owner of this reading list may change it")
+        raise ApiError(403, "forbidden", _("Only the owner of this reading list may change it."))
     return reading_list

@@ -80,7 +80,7 @@ def _form_expired() -> ApiError:
 def _item_or_404(reading_list: ReadingList, item_id: int) -> ReadingListItem:
     item = find_item(reading_list, item_id)
     if item is None:
-        raise ApiError(404, "not_found", f"reading list {reading_list.id} has no entry {item_id}")
+        raise ApiError(404, "not_found", _("Reading list %(list)d has no entry %(item)d.", list=reading_list.id, item=item_id))
     return item
 
 
@@ -105,7 +105,7 @@ def _public_data() -> dict[str, Any]:
     q = (request.args.get("q") or "").strip()[:200]
     raw_page = request.args.get("page", "1")
     if not raw_page.isdigit() or not 1 <= int(raw_page) <= 10_000:
-        raise ApiError(400, "invalid_parameter", "page: must be a whole number from 1 to 10000")
+        raise ApiError(400, "invalid_parameter", _("The page number must be a whole number from 1 to 10000."))
     page = int(raw_page)
     total, rows = find_public_lists(get_session(), q, page, PUBLIC_PER_PAGE)
     return {"q": q, "total": total, "page": page, "per_page": PUBLIC_PER_PAGE,
@@ -188,7 +188,7 @@ def handout(list_id: int) -> Response:
 @bp.get("/lists/<int:list_id>/export.<fmt>")
 def export(list_id: int, fmt: str) -> Response:
     if fmt not in EXPORT_FORMATS:
-        raise ApiError(404, "not_found", f"no export format {fmt!r} (one of {', '.join(EXPORT_FORMATS)})")
+        raise ApiError(404, "not_found", _("There is no export format “%(format)s” (one of %(formats)s).", format=fmt, formats=", ".join(EXPORT_FORMATS)))
     reading_list, token = _read(list_id)
     data = list_data(get_session(), reading_list, current_user(), token)
     mimetype, extension = EXPORT_TYPES[fmt]
@@ -278,14 +278,14 @@ def add() -> Any:
     if request.method == "GET":
         record_id = parse_row_id(request.args.get("record_id", ""))
         if record_id is None:
-            raise ApiError(400, "invalid_parameter", "record_id: must be a record id")
+            raise ApiError(400, "invalid_parameter", _("record_id: must be a record id."))
         form.record_id.data = record_id
         form.next.data = safe_next(request.args.get("next")) or ""
     record_id = parse_row_id(form.record_id.data) if isinstance(form.record_id.data, int) else None
     record = session.get(Record, record_id) if record_id is not None else None
     if request.method == "POST" and form.validate_on_submit():
         if record is None or not record.is_published:
-            raise ApiError(404, "not_found", f"no published record with id {form.record_id.data}")
+            raise ApiError(404, "not_found", _("There is no published record with id %(id)s.", id=form.record_id.data))
         if form.wants_new_list():
             reading_list = create_list(session, user, title=form.new_title.data)
         else:
@@ -306,7 +306,7 @@ def add() -> Any:
             flash(_("“%(record)s” added to “%(list)s”.", record=record.title, list=reading_list.title))
         return _back_to(reading_list, item.id if item else None)
     if record is None or not record.is_published:
-        raise ApiError(404, "not_found", f"no published record with id {form.record_id.data}")
+        raise ApiError(404, "not_found", _("There is no published record with id %(id)s.", id=form.record_id.data))
     status = 400 if request.method == "POST" else 200
     mine = [rl for rl, _count in lists_of(session, user)]
     return render_template("lists/add.html", form=form, record=record, lists=mine), status

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..countries import COUNTRY_CODES
@@ -49,7 +50,7 @@ def _vocabulary() -> dict[str, Any]:
 def _page_arg() -> int:
     raw = request.args.get("page", "1")
     if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
-        abort(400, description="page must be a whole number from 1 to 10000")
+        abort(400, description=_("The page number must be a whole number from 1 to 10000."))
     return int(raw)
 
 
@@ -144,7 +145,7 @@ def browse_theme(slug: str) -> str:
     session = get_session()
     theme = session.scalar(select(Theme).where(Theme.slug == slug))
     if theme is None:
-        abort(404, description=f"There is no theme called {slug!r}.")
+        abort(404, description=_("There is no theme called “%(slug)s”.", slug=slug))
     listing = list_published(session, theme=theme, page=_page_arg(), per_page=BROWSE_PER_PAGE)
     return render_template("browse/listing.html", heading=theme.label(resolve_ui_lang()), theme=theme,
                            listing=listing, cards=[record_card(r) for r in listing.records],
@@ -164,7 +165,7 @@ def browse_countries() -> str:
 def browse_country(code: str) -> str:
     code = code.upper()
     if code not in COUNTRY_CODES:
-        abort(404, description=f"There is no country with the code {code!r}.")
+        abort(404, description=_("There is no country with the code “%(code)s”.", code=code))
     session = get_session()
     listing = list_published(session, country=code, page=_page_arg(), per_page=BROWSE_PER_PAGE)
     return render_template("browse/listing.html", heading=country_name(code), theme=None, country=code,
@@ -184,7 +185,7 @@ def browse_path(slug: str) -> str:
     session = get_session()
     path = session.scalar(select(CurriculumPath).where(CurriculumPath.slug == slug))
     if path is None:
-        abort(404, description=f"There is no learning path called {slug!r}.")
+        abort(404, description=_("There is no learning path called “%(slug)s”.", slug=slug))
     outline = path_outline(session, path)
     return render_template("browse/path.html", path=path, outline=outline,
                            cards={r.id: record_card(r) for item in outline for r in item.resources})
