@@ -42,13 +42,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for noisy in ("alembic", "sentence_transformers", "httpx", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    from . import db, i18n, request_limits, search_service, security
+    from . import db, i18n, request_limits, richtext, search_service, security
 
     db.init_app(app)
     search_service.init_app(app)
     security.init_app(app)
     request_limits.init_app(app)
     i18n.init_app(app)
+    richtext.init_app(app)
 
     from .errors import bp as errors_bp
     from .search import bp as search_bp

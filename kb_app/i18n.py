@@ -12,6 +12,8 @@ from .models import LANGUAGES
 
 DEFAULT_UI_LANG = "en"
 RTL_LANGUAGES = frozenset({"ar"})
+# How a language separates the names of a short list ("Roma, Italia"); Arabic has its own comma.
+LIST_COMMA = {"ar": "، "}
 SWITCH_PARAM = "ui"
 SESSION_KEY = "ui_lang"
 # On these pages `lang` filters records by their language, so it must not also switch the interface.
@@ -85,6 +87,12 @@ def country_name(code: str | None, in_lang: str | None = None) -> str:
     return locale.territories.get(code.upper(), code.upper())
 
 
+def join_names(*names: str | None, in_lang: str | None = None) -> str:
+    """Names (a city and its country, say) joined with the comma of the interface language; empty ones left out."""
+    lang = in_lang or (resolve_ui_lang() if has_request_context() else DEFAULT_UI_LANG)
+    return LIST_COMMA.get(lang, ", ").join(str(name) for name in names if name)
+
+
 def _template_context() -> dict[str, Any]:
     ui_lang = resolve_ui_lang() if has_request_context() else DEFAULT_UI_LANG
     return {
@@ -94,6 +102,8 @@ def _template_context() -> dict[str, Any]:
         "switch_url": switch_url,
         "language_name": language_name,
         "country_name": country_name,
+        "join_names": join_names,
+        "list_comma": LIST_COMMA.get(ui_lang, ", "),
         "text_dir": text_dir,
     }
 

@@ -121,7 +121,8 @@ def test_language_versions_link_each_other_and_record_text_is_never_markup(app: 
     doc = page(response)
     context = doc.xpath('//section[@aria-labelledby="sec-body"]/div/p')
     assert [text(p) for p in context] == ["Primo paragrafo con <b>grassetto</b> finto.", "Secondo paragrafo."]
-    assert len(doc.xpath('//section[@aria-labelledby="sec-method"]//br')) == 1, "line breaks are kept"
+    steps = doc.xpath('//section[@aria-labelledby="sec-method"]//ol/li')
+    assert [text(li) for li in steps] == ["Accoglienza", "Colloquio"], "numbered lines read as a numbered list"
 
     version = doc.xpath('//ul[@class="versions"]/li/a')[0]
     assert version.get("href") == f"http://localhost/records/{arabic}"

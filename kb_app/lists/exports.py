@@ -9,7 +9,8 @@ from typing import Any, Iterator
 from flask_babel import gettext as _
 
 from ..csv_safety import CsvWriter
-from ..i18n import country_name, language_name
+from ..i18n import country_name, join_names, language_name
+from ..richtext import BULLETED, NUMBERED, text_blocks
 from ..search.vocabulary import audience_label, kind_label
 
 SOURCE_NAME = "M.I.C.R.O. knowledge base"
@@ -44,8 +45,24 @@ def md_escape(text: str | None) -> str:
     return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
 
 
+def md_blocks(text: str | None, indent: str = "") -> list[str]:
+    """Stored text as Markdown paragraphs and lists (the blocks the pages show), every line escaped."""
+    out: list[str] = []
+    for block in text_blocks(text):
+        if out:
+            out.append("")
+        if block.kind == NUMBERED:
+            out += [f"{indent}{n}. {md_escape(item)}" for n, item in enumerate(block.lines, start=block.start)]
+        elif block.kind == BULLETED:
+            out += [f"{indent}- {md_escape(item)}" for item in block.lines]
+        else:
+            # Two trailing spaces: a line break inside the paragraph.
+            out.append("  \n".join(indent + md_escape(line) for line in block.lines))
+    return out
+
+
 def _meta_line(card: dict[str, Any]) -> str:
-    place = ", ".join(p for p in (card.get("city"), country_name(card["country"]) if card.get("country") else None) if p)
+    place = join_names(card.get("city"), country_name(card["country"]) if card.get("country") else None)
     parts = [card.get("organisation"), place, str(card["year"]) if card.get("year") else None,
              language_name(card["lang"]), kind_label(card["kind"])]
     return " · ".join(md_escape(p) for p in parts if p)
@@ -54,7 +71,7 @@ def _meta_line(card: dict[str, Any]) -> str:
 def to_markdown(data: dict[str, Any]) -> str:
     out = [f"# {md_escape(data['title'])}", ""]
     if data.get("description"):
-        out += [md_escape(line) if line.strip() else "" for line in data["description"].splitlines()] + [""]
+        out += md_blocks(data["description"]) + [""]
     facts = []
     if data.get("audience"):
         facts.append(_("Audience: %(audience)s", audience=audience_label(data["audience"])))
@@ -79,7 +96,12 @@ def to_markdown(data: dict[str, Any]) -> str:
             if card.get("summary"):
                 out += ["", indent + md_escape(card["summary"])]
         if entry.get("note"):
-            out += ["", indent + "*" + _("Note:") + "* " + md_escape(entry["note"])]
+            label = indent + "*" + _("Note:") + "*"
+            blocks = text_blocks(entry["note"])
+            if len(blocks) == 1 and blocks[0].kind not in (NUMBERED, BULLETED) and len(blocks[0].lines) == 1:
+                out += ["", f"{label} {md_escape(blocks[0].lines[0])}"]
+            else:
+                out += ["", label, ""] + md_blocks(entry["note"], indent)
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 

@@ -12,18 +12,6 @@ from ..models import PRACTICE_FIELDS
 from ..search.vocabulary import practice_field_label
 from . import bp
 
-_BLANK_LINE = re.compile(r"\n\s*\n")
-
-
-@bp.app_template_filter("paragraphs")
-def paragraphs(text: str | None) -> list[list[str]]:
-    """Split stored plain text into paragraphs of lines, so templates keep its breaks without |safe."""
-    if not text:
-        return []
-    text = text.replace("\r\n", "\n").strip()
-    return [block.strip().split("\n") for block in _BLANK_LINE.split(text) if block.strip()]
-
-
 @bp.app_template_filter("objectives")
 def objectives(text: str | None) -> list[str]:
     """Learning objectives as a list: one per line, or separated by semicolons as the corpus writes them."""
