@@ -1,13 +1,20 @@
-"""Cross-language search library: keyword (Whoosh), dense (FAISS) and thesaurus concepts, fused."""
+"""Cross-language search library: keyword (tantivy or Whoosh), dense (FAISS) and thesaurus concepts, fused."""
 
-from indexing.dense_index import IndexMismatchError
+from indexing.backends import KEYWORD_BACKENDS, IndexMismatchError
 from indexing.documents import IndexDoc
 from indexing.encoders import load_encoder
-from indexing.engine import EngineSettings, Hit, SearchEngine, SearchQuery, SearchResults
+from indexing.engine import (
+    EngineSettings,
+    Hit,
+    SearchEngine,
+    SearchQuery,
+    SearchResults,
+)
 from indexing.fusion import rrf_fuse
 from indexing.language import detect_language
 
 __all__ = [
+    "KEYWORD_BACKENDS",
     "EngineSettings",
     "Hit",
     "IndexDoc",

@@ -7,7 +7,6 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from whoosh.analysis import Analyzer, Filter, RegexTokenizer
 from whoosh.lang import stemmer_for_language, stopwords_for_language
 
 LANGUAGES: tuple[str, ...] = ("it", "en", "fr", "es", "de", "ar")
@@ -60,7 +59,7 @@ def stem_arabic(word: str) -> str:
 _ARABIC_CHAR = re.compile("[\u0600-\u06ff]")
 
 
-def _is_arabic(word: str) -> bool:
+def is_arabic(word: str) -> bool:
     return _ARABIC_CHAR.search(word) is not None
 
 
@@ -87,7 +86,7 @@ def normalise_term(lang: str, word: str) -> str | None:
     if lang not in LANGUAGES:
         lang = "en"
     word = word.lower()
-    if _is_arabic(word):
+    if is_arabic(word):
         word = normalise_arabic(word)
         if not word or word in _stopwords("ar"):
             return None
@@ -131,55 +130,12 @@ def term_set(lang: str, text: str) -> set[str]:
     return found
 
 
-class TermNormaliser(Filter):
-    """Whoosh filter applying `normalise_term`, so index and query analysis equal `analyze`."""
-
-    def __init__(self, lang: str):
-        self.lang = lang
-
-    def __eq__(self, other):
-        return isinstance(other, TermNormaliser) and other.lang == self.lang
-
-    def __call__(self, tokens):
-        pos = None
-        for t in tokens:
-            term = normalise_term(self.lang, t.text)
-            if term:
-                # Positions are renumbered over the kept words so phrases match across stop words.
-                if t.positions:
-                    pos = t.pos if pos is None else pos + 1
-                    t.pos = pos
-                t.text = term
-                t.stopped = False
-                yield t
-            elif not t.removestops:
-                t.stopped = True
-                yield t
-
-
-@lru_cache(maxsize=16)
-def whoosh_analyzer(lang: str) -> Analyzer:
-    """The Whoosh analyzer used for the text fields of language `lang`."""
-    return RegexTokenizer(WORD_PATTERN.pattern) | TermNormaliser(lang)
-
-
-@lru_cache(maxsize=4)
-def spelling_analyzer() -> Analyzer:
-    """Lower-cased surface words, used to suggest corrections for misspelt query words."""
-    return RegexTokenizer(WORD_PATTERN.pattern) | SurfaceWord()
-
-
-class SurfaceWord(Filter):
-    """Lower-case a word and drop Arabic marks, keeping accents so suggestions read naturally."""
-
-    def __eq__(self, other):
-        return isinstance(other, SurfaceWord)
-
-    def __call__(self, tokens):
-        for t in tokens:
-            text = t.text.lower()
-            if _is_arabic(text):
-                text = normalise_arabic(text)
-            if len(text) > 1 and not text.isdigit():
-                t.text = text
-                yield t
+def spelling_word(word: str) -> str | None:
+    """A word as spelling suggestions know it: lower-cased, Arabic marks dropped, accents kept
+    (so a suggestion reads naturally); None for digits and single letters."""
+    word = word.lower()
+    if is_arabic(word):
+        word = normalise_arabic(word)
+    if len(word) < 2 or word.isdigit():
+        return None
+    return word

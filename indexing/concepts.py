@@ -121,7 +121,11 @@ class Thesaurus:
 
     def tag(self, text: str, lang: str) -> Counter:
         """How many times each concept's labels (in `lang`) occur in `text`."""
-        return Counter(cid for cid, _, _ in self._matches(lang, terms_of(lang, text), longest_only=False))
+        return self.tag_terms(terms_of(lang, text), lang)
+
+    def tag_terms(self, terms: list[str], lang: str) -> Counter:
+        """`tag` over a text already analysed in `lang` (its index terms, in order)."""
+        return Counter(cid for cid, _, _ in self._matches(lang, terms, longest_only=False))
 
     def detect(self, query: str, lang: str) -> list[ConceptMatch]:
         """Concepts a query mentions: labels in its own language first, then in the others.

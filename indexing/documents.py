@@ -22,3 +22,7 @@ class IndexDoc:
     organisation: str | None = None
     year: int | None = None
     external_id: str | None = None
+
+
+# The keys a search can be filtered and faceted on; each is a field of IndexDoc ("theme" is `themes`).
+FILTER_KEYS: tuple[str, ...] = ("kind", "lang", "theme", "country", "audience", "level")

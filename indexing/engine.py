@@ -17,14 +17,23 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from indexing.analysed import AnalysedDoc, analyse_doc
 from indexing.analyzers import LANGUAGES, term_set, terms_of
+from indexing.backends import (
+    DEFAULT_KEYWORD_BACKEND,
+    IndexMismatchError,
+    dense_backend_exists,
+    load_dense_backend,
+    new_dense_backend,
+    open_keyword_backend,
+)
 from indexing.concepts import Thesaurus
-from indexing.dense_index import DenseIndex, IndexMismatchError
-from indexing.documents import IndexDoc
+from indexing.documents import FILTER_KEYS, IndexDoc
 from indexing.encoders import Encoder, load_encoder, passages
 from indexing.fusion import rrf_fuse
-from indexing.keyword_index import FILTER_KEYS, KeywordIndex, KeywordSettings, parse_query
+from indexing.keyword_search import KeywordSettings, search_keywords
 from indexing.language import detect_language
+from indexing.query_parsing import parse_query
 from indexing.record_store import RecordStore
 from indexing.snippets import make_snippet, word_terms
 
@@ -39,6 +48,7 @@ class EngineSettings:
     """Tunable behaviour of the engine; every field has a default that works out of the box."""
 
     rrf_k: int = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
+    keyword_backend: str = DEFAULT_KEYWORD_BACKEND  # see indexing/backends (KB_KEYWORD_BACKEND)
     overfetch: int = 200  # results taken from each leg before fusion, filters and facets
     # Leg weights in hybrid mode, tuned on corpus/eval with the bundled multilingual encoder
     # (nDCG@10 plateaus for semantic weights 3-5). The keyword leg mostly finds records in the
@@ -159,14 +169,15 @@ class _Generation:
         folder.mkdir(parents=True, exist_ok=True)
         dense_settings = {"passage_words": settings.passage_words, "max_passages": settings.max_passages}
         if not fresh:
-            if not DenseIndex.exists(folder):
+            if not dense_backend_exists(folder):
                 raise IndexMismatchError(
                     f"the index in {folder} is incomplete (no dense index); rebuild it (kb reindex)"
                 )
-            self.dense = DenseIndex.load(folder, encoder.identity, encoder.dimension)
+            self.dense = load_dense_backend(folder, encoder.identity, encoder.dimension)
         else:
-            self.dense = DenseIndex(encoder.identity, encoder.dimension, dense_settings)
-        self.keyword = KeywordIndex(folder / "keyword")
+            self.dense = new_dense_backend(encoder.identity, encoder.dimension, dense_settings)
+        # An index another keyword backend built raises IndexMismatchError: rebuilt or refused like the encoder's.
+        self.keyword = open_keyword_backend(settings.keyword_backend, folder / "keyword")
         self.store = RecordStore(folder)
         info_path = folder / ENGINE_FILE
         self.stamp = _file_stamp(info_path)  # taken before reading, so a save made meanwhile is noticed later
@@ -180,6 +191,7 @@ class _Generation:
             {
                 "encoder": self.dense.model,
                 "dimension": self.dense.dimension,
+                "keyword_backend": self.keyword.name,
                 "thesaurus": thesaurus.fingerprint,
                 "built_at": self.info.get("built_at") or self.dense.built_at,
                 "updated_at": time.time(),
@@ -203,7 +215,7 @@ class _Generation:
 
 @dataclass
 class _Prepared:
-    doc: IndexDoc
+    analysed: AnalysedDoc
     concepts: dict[str, float]
     vectors: np.ndarray
 
@@ -295,7 +307,7 @@ class SearchEngine:
         """Re-tag every record after the thesaurus changed (texts come from the record store)."""
         with self._lock.write():
             docs = list(self._gen.store.documents())
-            self._gen.store.put([(doc, self._concept_weights(doc)) for doc in docs])
+            self._gen.store.put([(doc, self._concept_weights(analyse_doc(doc))) for doc in docs])
             self._gen.save(self.thesaurus)
 
     def reload_if_changed(self) -> bool:
@@ -324,15 +336,15 @@ class SearchEngine:
 
     # --- upkeep -------------------------------------------------------------------------
 
-    def _concept_weights(self, doc: IndexDoc) -> dict[str, float]:
+    def _concept_weights(self, analysed: AnalysedDoc) -> dict[str, float]:
         s = self.settings
         weighted: dict[str, float] = {}
-        for text, weight in (
-            (doc.title, s.concept_title_weight),
-            (doc.summary, s.concept_summary_weight),
-            (doc.body, s.concept_body_weight),
+        for part, weight in (
+            ("title", s.concept_title_weight),
+            ("summary", s.concept_summary_weight),
+            ("body", s.concept_body_weight),
         ):
-            for concept_id, count in self.thesaurus.tag(text or "", doc.lang).items():
+            for concept_id, count in self.thesaurus.tag_terms(analysed.terms[part], analysed.lang).items():
                 weighted[concept_id] = weighted.get(concept_id, 0.0) + weight * count
         # Diminishing returns: the tenth mention says less than the first.
         return {cid: round(1.0 + math.log1p(w), 4) for cid, w in weighted.items()}
@@ -347,7 +359,9 @@ class SearchEngine:
         vectors = self.encoder.encode(texts)
         prepared, offset = [], 0
         for doc, n in zip(docs, counts, strict=True):
-            prepared.append(_Prepared(doc, self._concept_weights(doc), vectors[offset : offset + n]))
+            # Each text is analysed once: the keyword backend and the concept tagger share it.
+            analysed = analyse_doc(doc)
+            prepared.append(_Prepared(analysed, self._concept_weights(analysed), vectors[offset : offset + n]))
             offset += n
         return prepared
 
@@ -361,10 +375,10 @@ class SearchEngine:
     @staticmethod
     def _apply(gen: _Generation, prepared: list[_Prepared]) -> None:
         gen.dirty = True
-        gen.store.put([(p.doc, p.concepts) for p in prepared])
-        gen.keyword.add([p.doc for p in prepared])
+        gen.store.put([(p.analysed.doc, p.concepts) for p in prepared])
+        gen.keyword.add([p.analysed for p in prepared])
         for p in prepared:
-            gen.dense.add(p.doc.id, p.vectors)
+            gen.dense.add(p.analysed.doc.id, p.vectors)
 
     def upsert(self, docs: Sequence[IndexDoc], save: bool = True) -> None:
         """Add or replace records; searches see them as soon as this returns.
@@ -582,7 +596,9 @@ class SearchEngine:
             if query.mode in ("hybrid", "semantic"):
                 dense = self._dense_pool().submit(self._semantic_leg, text, allowed)
             if query.mode in ("hybrid", "keyword"):
-                found = self._gen.keyword.search(text, lang, self.settings.overfetch, filters, self.settings.keyword)
+                found = search_keywords(
+                    self._gen.keyword, text, lang, self.settings.overfetch, filters, self.settings.keyword
+                )
                 lists["keyword"] = self._expand_keyword([(h.id, h.score) for h in found.hits], concept_list)
                 suggestion = found.suggestion
             if dense is not None:

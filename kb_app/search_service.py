@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from indexing import IndexDoc, SearchEngine, SearchQuery, SearchResults
+from indexing import EngineSettings, IndexDoc, SearchEngine, SearchQuery, SearchResults
 
 from .db import latest_change_seq
 from .models import PRACTICE_FIELDS, IndexChange, Record
@@ -65,9 +65,10 @@ class SearchService:
     """One per app: opens the engine lazily, replays the index-change log, rebuilds on demand."""
 
     def __init__(self, index_dir: Path, encoder: str | None, thesaurus: Path | None,
-                 sessions: sessionmaker[Session], sync_seconds: float = 2.0):
+                 sessions: sessionmaker[Session], sync_seconds: float = 2.0, keyword_backend: str | None = None):
         self.index_dir = index_dir
         self.encoder_name = encoder
+        self.keyword_backend = keyword_backend
         self.thesaurus = thesaurus
         self.sessions = sessions
         self.sync_seconds = sync_seconds
@@ -87,9 +88,11 @@ class SearchService:
 
     # -- engine --------------------------------------------------------------------------------------
     def _open_engine(self) -> SearchEngine:
-        # An index built by another model is never queried: the engine starts empty and we rebuild from the database.
+        # An index built by another model or keyword backend is never queried: the engine starts empty and we
+        # rebuild from the database.
+        settings = EngineSettings(keyword_backend=self.keyword_backend) if self.keyword_backend else None
         engine = SearchEngine.open(self.index_dir, encoder=self.encoder_name, thesaurus_path=self.thesaurus,
-                                   on_mismatch="reset")
+                                   settings=settings, on_mismatch="reset")
         if engine.needs_rebuild:
             log.warning("index in %s was built with other settings; rebuilding it from the database", self.index_dir)
         return engine
@@ -243,6 +246,7 @@ def init_app(app: Flask) -> None:
         thesaurus=thesaurus_path(Path(app.config["KB_CORPUS_DIR"])),
         sessions=app.extensions["kb_sessions"],
         sync_seconds=float(app.config.get("KB_INDEX_SYNC_SECONDS", 2)),
+        keyword_backend=app.config.get("KB_KEYWORD_BACKEND") or None,
     )
     app.extensions["kb_search"] = service
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from indexing.backends import DEFAULT_KEYWORD_BACKEND, KEYWORD_BACKENDS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -24,6 +26,14 @@ def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _keyword_backend(value: str) -> str:
+    """One of the keyword backends indexing/backends offers."""
+    name = value.strip().lower()
+    if name not in KEYWORD_BACKENDS:
+        raise ValueError(f"use one of {', '.join(KEYWORD_BACKENDS)}")
+    return name
+
+
 def _count(value: str) -> int:
     """A whole number of at least 1."""
     number = int(value)
@@ -36,6 +46,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KB_DATA_DIR", "./instance", "Where the SQLite file, the secret and the index files live."),
     Setting("DATABASE_URL", "", "SQLAlchemy URL; PostgreSQL for multi-server deployments (empty: SQLite in KB_DATA_DIR)."),
     Setting("KB_EMBEDDING_MODEL", "", "sentence-transformers name or local path of the encoder (empty: the bundled offline multilingual encoder)."),
+    Setting("KB_KEYWORD_BACKEND", DEFAULT_KEYWORD_BACKEND,
+            f"Keyword index backend: {' or '.join(KEYWORD_BACKENDS)} (an index another one built is rebuilt on start).",
+            _keyword_backend),
     Setting("KB_SECRET_KEY", "", "Session/CSRF secret (empty: generated once into KB_DATA_DIR/secret_key)."),
     Setting("KB_CORPUS_DIR", str(PROJECT_ROOT / "corpus"), "Folder of the seed corpus loaded by `kb init`."),
     Setting("KB_AUTO_INIT", "true", "On first start, create the schema and load and index the corpus when the database is empty.", _bool),

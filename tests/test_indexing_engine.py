@@ -1,4 +1,4 @@
-"""The search engine end to end on a small six-language corpus: real Whoosh, FAISS and encoder."""
+"""The search engine end to end on a small six-language corpus: real tantivy and Whoosh, FAISS and encoder."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexing import IndexDoc, IndexMismatchError, SearchEngine, SearchQuery
+from indexing import KEYWORD_BACKENDS, EngineSettings, IndexDoc, IndexMismatchError, SearchEngine, SearchQuery
 
 THESAURUS = [
     {
@@ -206,18 +206,24 @@ def thesaurus_path(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory, thesaurus_path):
-    """One engine over the whole corpus, shared by the read-only tests of this module."""
-    engine = SearchEngine.open(tmp_path_factory.mktemp("index"), thesaurus_path=thesaurus_path)
+@pytest.fixture(scope="module", params=KEYWORD_BACKENDS)
+def engine(request, tmp_path_factory, thesaurus_path):
+    """One engine over the whole corpus per keyword backend, shared by the read-only tests of this module."""
+    engine = SearchEngine.open(
+        tmp_path_factory.mktemp("index"),
+        thesaurus_path=thesaurus_path,
+        settings=EngineSettings(keyword_backend=request.param),
+    )
     engine.upsert(CORPUS)
     yield engine
     engine.close()
 
 
-@pytest.fixture()
-def small_engine(tmp_path, thesaurus_path):
-    engine = SearchEngine.open(tmp_path / "index", thesaurus_path=thesaurus_path)
+@pytest.fixture(params=KEYWORD_BACKENDS)
+def small_engine(request, tmp_path, thesaurus_path):
+    engine = SearchEngine.open(
+        tmp_path / "index", thesaurus_path=thesaurus_path, settings=EngineSettings(keyword_backend=request.param)
+    )
     engine.upsert(CORPUS[:4])
     yield engine
     engine.close()
@@ -481,7 +487,7 @@ def test_failed_rebuild_leaves_the_old_index_serving(small_engine, thesaurus_pat
     assert small_engine.rebuild(iter(CORPUS[4:7]), progress=seen.append) == 3
     assert small_engine.ids() == {5, 6, 7} and seen[-1] == 3
     assert 7 in ids(search(small_engine, "intercultural mediation"))
-    reopened = SearchEngine.open(small_engine.index_dir, thesaurus_path=thesaurus_path)
+    reopened = SearchEngine.open(small_engine.index_dir, thesaurus_path=thesaurus_path, settings=small_engine.settings)
     assert reopened.ids() == {5, 6, 7}
     reopened.close()
 

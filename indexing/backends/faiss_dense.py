@@ -1,4 +1,4 @@
-"""FAISS inner-product index of passage vectors, searched and updated by record id."""
+"""FAISS dense backend: inner-product index of passage vectors, searched and updated by record id."""
 
 from __future__ import annotations
 
@@ -11,15 +11,13 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from indexing.backends.base import IndexMismatchError
+
 # A passage's FAISS id is record_id * PASSAGE_SLOTS + passage number, so the passage -> record
 # mapping lives in the ids themselves and survives save/load without a side table.
 PASSAGE_SLOTS = 1024
 INDEX_FILE = "dense.faiss"
 META_FILE = "dense.json"
-
-
-class IndexMismatchError(RuntimeError):
-    """The index on disk was built with another model or dimension than the one configured."""
 
 
 def _passage_store(dimension: int) -> faiss.Index:
