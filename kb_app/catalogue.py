@@ -10,23 +10,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .kinds import FIELD_ORDER, STORED_FIELDS, kind_of
 from .models import (
-    PRACTICE_FIELDS,
     Module,
     Organisation,
-    Practice,
     Record,
-    Resource,
     Revision,
     Theme,
     User,
     utcnow,
 )
 
-SIMPLE_FIELDS = (
-    "title", "summary", "body", "country", "city", "url", "year", *PRACTICE_FIELDS, "start_date", "end_date",
-    "contact", "audience", "competence_area", "level", "duration_minutes", "learning_objectives", "format", "position",
-)
+SIMPLE_FIELDS = STORED_FIELDS
 SNAPSHOT_FIELDS = ("kind", "lang", "status", *SIMPLE_FIELDS)
 
 
@@ -36,7 +31,10 @@ def slugify(text: str) -> str:
 
 
 def new_external_id(kind: str, lang: str) -> str:
-    return f"{'pr' if kind == 'practice' else 'rs'}-{lang}-{secrets.token_hex(5)}"
+    declared = kind_of(kind)
+    if declared is None:
+        raise ValueError(f"unknown record kind {kind!r}")
+    return f"{declared.id_prefix}-{lang}-{secrets.token_hex(5)}"
 
 
 def find_organisation(session: Session, name: str) -> Organisation | None:
@@ -111,7 +109,11 @@ def add_revision(session: Session, record: Record, action: str, user: User | Non
 
 
 def new_record(kind: str) -> Record:
-    return Practice() if kind == "practice" else Resource()
+    """An empty record of the kind: the model class mapped to it (models.py declares one per kind)."""
+    mapper = Record.__mapper__.polymorphic_map.get(kind)
+    if mapper is None or kind_of(kind) is None:
+        raise ValueError(f"unknown record kind {kind!r}")
+    return mapper.class_()
 
 
 def apply_record(session: Session, record: Record, data: dict[str, Any], lookups: Lookups | None = None) -> Record:
@@ -152,16 +154,16 @@ def to_interchange(record: Record) -> dict[str, Any]:
     out["city"] = record.city
     out["organisation"] = record.organisation.slug if record.organisation else None
     out["themes"] = [t.slug for t in record.themes]
-    for field in ("year", "url", *PRACTICE_FIELDS, "start_date", "end_date", "contact", "audience",
-                  "competence_area", "level", "duration_minutes", "learning_objectives", "format"):
-        out[field] = getattr(record, field)
+    for field in STORED_FIELDS:
+        if field not in out and field != "position":
+            out[field] = getattr(record, field)
     if record.module is not None:
         out["path"] = record.module.path.slug
         out["module"] = record.module.slug
         out["position"] = record.position
     if record.translation_of is not None:
         out["translation_of"] = record.translation_of.external_id
-    return {k: v for k, v in out.items() if v not in (None, "", [])}
+    return {k: out[k] for k in FIELD_ORDER if out.get(k) not in (None, "", [])}
 
 
 def language_versions(session: Session, record: Record) -> list[Record]:

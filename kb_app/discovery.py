@@ -11,13 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from indexing import SearchQuery
+from indexing.engine import MODES
 
 from .catalogue import language_versions, to_interchange
 from .errors.handlers import ApiError
-from .models import AUDIENCES, KINDS, LANGUAGES, LEVELS, Module, Record
+from .kinds import AUDIENCES, KIND_NAMES, LANGUAGES, LEVELS
+from .models import Module, Record
 from .search_service import get_search_service
 
-MODES = ("hybrid", "semantic", "keyword")
 FILTERS = ("kind", "lang", "theme", "country", "audience", "level")
 MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 5000
@@ -86,8 +87,8 @@ def parse_search_params(args: Any, *, allowed_extra: tuple[str, ...] = (), stric
         values = [v for raw in args.getlist(name) for v in str(raw).split(",") if v.strip()] if hasattr(args, "getlist") \
             else [v for v in str(args.get(name) or "").split(",") if v.strip()]
         values = [v.strip() for v in values]
-        if name == "kind" and any(v not in KINDS for v in values):
-            raise _bad("kind", f"must be one of {', '.join(KINDS)}")
+        if name == "kind" and any(v not in KIND_NAMES for v in values):
+            raise _bad("kind", f"must be one of {', '.join(KIND_NAMES)}")
         if name == "lang" and any(v not in LANGUAGES for v in values):
             raise _bad("lang", f"must be among {', '.join(LANGUAGES)}")
         if name == "audience" and any(v not in AUDIENCES for v in values):

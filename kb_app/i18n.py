@@ -8,7 +8,7 @@ from babel import Locale
 from flask import Flask, Response, g, has_request_context, request, session
 from flask_babel import Babel
 
-from .models import LANGUAGES
+from .kinds import LANGUAGES
 
 DEFAULT_UI_LANG = "en"
 RTL_LANGUAGES = frozenset({"ar"})

@@ -9,28 +9,13 @@ from typing import Any, Iterable
 
 from .countries import COUNTRY_CODES
 from .json_input import has_lone_surrogate, printable
-from .models import AUDIENCES, KINDS, LANGUAGES, LEVELS, PRACTICE_FIELDS
+from .kinds import CHOICE_FIELDS, DATE_FIELDS, FIELD_ORDER, INT_BOUNDS, KIND_NAMES, LANGUAGES, PATHS, TEXT_LIMITS
 
-PATHS = ("operators", "entrepreneurs")
-
-# field -> maximum length in characters, for every free-text field of the format.
-TEXT_LIMITS: dict[str, int] = {
-    "title": 300, "summary": 3000, "body": 100_000, "organisation": 200, "city": 120, "url": 500,
-    "contact": 500, "competence_area": 80, "format": 40, "learning_objectives": 5000, "module": 80,
-    **{name: 20_000 for name in PRACTICE_FIELDS},
-}
+# All derived from the kinds' declarations (kb_app/kinds.py); re-exported for the API schemas and the importer.
+__all__ = ["FIELD_ORDER", "TEXT_LIMITS", "INT_FIELDS", "DATE_FIELDS", "PATHS", "REQUIRED", "KNOWN_FIELDS",
+           "FieldError", "InvalidRecord", "normalise_record", "clean_text"]
 REQUIRED = ("kind", "lang", "title", "body")
-INT_FIELDS = {"year": (1900, 2100), "duration_minutes": (1, 100_000), "position": (1, 10_000)}
-DATE_FIELDS = ("start_date", "end_date")
-LIST_FIELDS = ("themes",)
-OTHER_FIELDS = ("id", "kind", "lang", "country", "audience", "level", "path", "translation_of")
-
-FIELD_ORDER: tuple[str, ...] = (
-    "id", "kind", "lang", "title", "summary", "body", "country", "city", "organisation", "themes", "year", "url",
-    *PRACTICE_FIELDS, "start_date", "end_date", "contact",
-    "audience", "competence_area", "level", "duration_minutes", "learning_objectives", "format",
-    "path", "module", "position", "translation_of",
-)
+INT_FIELDS = INT_BOUNDS
 KNOWN_FIELDS = frozenset(FIELD_ORDER)
 
 EXTERNAL_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,119}$")
@@ -141,8 +126,8 @@ def normalise_record(
             errors.append(FieldError(field, "is required"))
 
     kind = raw.get("kind")
-    if kind is not None and kind not in KINDS:
-        errors.append(FieldError("kind", f"must be one of {', '.join(KINDS)}, not {str(kind)[:40]!r}"))
+    if kind is not None and kind not in KIND_NAMES:
+        errors.append(FieldError("kind", f"must be one of {', '.join(KIND_NAMES)}, not {str(kind)[:40]!r}"))
     lang = raw.get("lang")
     if lang is not None and lang not in LANGUAGES:
         errors.append(FieldError("lang", f"unknown language code {str(lang)[:20]!r} (supported: {', '.join(LANGUAGES)})"))
@@ -206,7 +191,7 @@ def normalise_record(
             else:
                 out["themes"] = slugs
 
-    for field, allowed in (("audience", AUDIENCES), ("level", LEVELS), ("path", PATHS)):
+    for field, allowed in CHOICE_FIELDS.items():
         value = raw.get(field)
         if value not in (None, ""):
             if value not in allowed:

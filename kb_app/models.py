@@ -20,12 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-LANGUAGES = ("it", "en", "fr", "es", "de", "ar")
-KINDS = ("practice", "resource")
+
 ROLES = ("admin", "editor", "partner", "trainer")
 STATUSES = ("draft", "submitted", "changes_requested", "published", "rejected")
-AUDIENCES = ("operator", "entrepreneur")
-LEVELS = ("beginner", "intermediate", "advanced")
 VISIBILITIES = ("private", "unlisted", "public")
 # The largest row id: ids are INTEGER columns, 32-bit on PostgreSQL.
 MAX_ROW_ID = 2**31 - 1
@@ -36,13 +33,6 @@ def parse_row_id(value: object) -> int | None:
     large for the id columns: either would otherwise fail in int() or in the database driver)."""
     text = str(value if value is not None else "")
     return int(text) if re.fullmatch(r"[0-9]{1,10}", text) and int(text) <= MAX_ROW_ID else None
-
-# Practice-template fields, in the order the template presents them.
-PRACTICE_FIELDS = (
-    "target_group", "challenge", "method", "results", "resources_needed",
-    "evidence_of_success", "transferability", "difficulties",
-)
-RESOURCE_FIELDS = ("audience", "competence_area", "level", "duration_minutes", "learning_objectives", "format")
 
 
 def utcnow() -> datetime:
@@ -183,7 +173,7 @@ class Record(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
 
-    # Practice-template fields.
+    # The kinds' own fields (kb_app/kinds.py declares which kind has which, and what each means).
     target_group: Mapped[Optional[str]] = mapped_column(Text)
     challenge: Mapped[Optional[str]] = mapped_column(Text)
     method: Mapped[Optional[str]] = mapped_column(Text)
@@ -196,7 +186,6 @@ class Record(Base):
     end_date: Mapped[Optional[str]] = mapped_column(String(10))
     contact: Mapped[Optional[str]] = mapped_column(String(500))
 
-    # Resource fields.
     audience: Mapped[Optional[str]] = mapped_column(String(20))
     competence_area: Mapped[Optional[str]] = mapped_column(String(80))
     level: Mapped[Optional[str]] = mapped_column(String(20))

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from indexing import EngineSettings, IndexDoc, SearchEngine, SearchQuery, SearchResults
 
 from .db import latest_change_seq
-from .models import PRACTICE_FIELDS, IndexChange, Record
+from .kinds import kind_of
+from .models import IndexChange, Record
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +27,9 @@ SYNC_BATCH = 500  # records encoded and written per step when replaying many cha
 
 def record_to_doc(record: Record) -> IndexDoc:
     """What the search library sees of a record: its text by field and the facets it is filtered on."""
-    extra = [getattr(record, f) for f in PRACTICE_FIELDS] + [record.learning_objectives, record.city]
-    body = "\n\n".join(part for part in [record.body, *extra] if part)
+    kind = kind_of(record.kind)
+    extra = [getattr(record, f) for f in kind.indexed_extra_fields] if kind is not None else []
+    body = "\n\n".join(str(part) for part in [record.body, *extra] if part)
     return IndexDoc(
         id=record.id, kind=record.kind, lang=record.lang, title=record.title, summary=record.summary or "",
         body=body, themes=[t.slug for t in record.themes], country=record.country, audience=record.audience,

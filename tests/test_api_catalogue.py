@@ -14,11 +14,13 @@ from flask.testing import FlaskClient
 from kb_app.catalogue import add_revision, apply_record, new_record
 from kb_app.db import get_session
 from kb_app.interchange import normalise_record
-from kb_app.models import LANGUAGES, PRACTICE_FIELDS
+from kb_app.kinds import LANGUAGES, PRACTICE
 from kb_app.rate_limit import MemoryRateLimiter
 from kb_app.settings import PROJECT_ROOT
 
 from conftest import FreshDatabase, dispose, make_app
+
+PRACTICE_FIELDS = tuple(n for n in PRACTICE.page_sections if n != "body")  # the template's own sections
 
 
 @pytest.fixture()

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from kb_app.models import LANGUAGES
+from kb_app.kinds import LANGUAGES
 from kb_app.rate_limit import MemoryRateLimiter
 
 LINK = re.compile(r'<([^>]+)>;\s*rel="([a-z]+)"')

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from kb_app.db import get_session
-from kb_app.models import LANGUAGES, Record
+from kb_app.kinds import LANGUAGES
+from kb_app.models import Record
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "kb_app" / "translations"

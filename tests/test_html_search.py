@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from kb_app.db import get_session
-from kb_app.models import LANGUAGES, Record, Theme
+from kb_app.kinds import LANGUAGES
+from kb_app.models import Record, Theme
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

@@ -33,8 +33,8 @@ from kb_app.auth.forms import OrganisationForm
 from kb_app.catalogue import add_revision, apply_record, new_record, publish
 from kb_app.db import get_session
 from kb_app.interchange import TEXT_LIMITS
+from kb_app.kinds import PRACTICE
 from kb_app.models import (
-    PRACTICE_FIELDS,
     Attachment,
     Base,
     Module,
@@ -70,6 +70,7 @@ JS_URL_ATTRIBUTES = ("href", "src", "action", "formaction", "xlink:href", "data"
 # curriculum slug, so they get payloads of their own kind.
 RECORD_TEXT = tuple(name for name in TEXT_LIMITS if name not in ("url", "module"))
 # What the public record page shows of each kind (the JSON twin shows every field).
+PRACTICE_FIELDS = tuple(n for n in PRACTICE.page_sections if n != "body")  # the template's own sections
 PRACTICE_PAGE = ("title", "summary", "body", *PRACTICE_FIELDS, "city", "contact", "organisation")
 RESOURCE_PAGE = ("title", "summary", "body", "learning_objectives", "city", "contact", "organisation",
                  "competence_area", "format")

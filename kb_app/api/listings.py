@@ -14,7 +14,8 @@ from indexing.concepts import Thesaurus
 from ..corpus import thesaurus_path
 from ..discovery import record_card
 from ..errors.handlers import ApiError
-from ..models import LANGUAGES, Organisation, ReadingList, ReadingListItem, Record, Theme, User
+from ..kinds import LANGUAGES
+from ..models import Organisation, ReadingList, ReadingListItem, Record, Theme, User
 from ..search.catalogue_counts import curriculum_paths, path_outline
 
 PUBLISHED = Record.status == "published"

@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..discovery import FILTERS, MAX_PER_PAGE, MAX_QUERY_CHARS, MODES
 from ..errors.handlers import ApiError
-from ..models import AUDIENCES, KINDS, LANGUAGES, LEVELS
+from ..kinds import AUDIENCES, KIND_NAMES, LANGUAGES, LEVELS
 from ..openapi import QueryParam
 
 MAX_PAGE = 10_000  # the same ceiling parse_search_params applies
@@ -38,7 +38,7 @@ def per_page_param(default: int = LIST_PER_PAGE) -> QueryParam:
                       f"Results per page (at most {MAX_PER_PAGE}).")
 
 
-KIND = QueryParam("kind", _values({"type": "string", "enum": list(KINDS)}),
+KIND = QueryParam("kind", _values({"type": "string", "enum": list(KIND_NAMES)}),
                   "Only records of these kinds (repeat the parameter or separate values by commas).")
 LANG = QueryParam("lang", _values({"type": "string", "enum": list(LANGUAGES)}),
                   "Only records written in these languages (ISO 639-1).")

@@ -17,7 +17,8 @@ from ..exporter import EXPORT_FORMATS, export_lines
 from ..importer import validate_lines
 from ..json_input import JsonInputError
 from ..lists.permissions import readable_list
-from ..models import KINDS, LANGUAGES, Record
+from ..kinds import KIND_NAMES, LANGUAGES
+from ..models import Record
 from ..openapi import QueryParam, build_document, operation
 from ..search.catalogue_counts import counts_by_kind, counts_by_language, themes_with_counts
 from ..search_service import get_search_service
@@ -141,7 +142,7 @@ def create_record() -> Response:
 EXPORT_PARAMS = (
     QueryParam("format", {"type": "string", "enum": list(EXPORT_FORMATS), "default": "jsonl"},
                "jsonl: one JSON object per line; csv: one row per record, themes separated by ';'."),
-    QueryParam("kind", {"type": "string", "enum": list(KINDS)}, "Only records of this kind."),
+    QueryParam("kind", {"type": "string", "enum": list(KIND_NAMES)}, "Only records of this kind."),
     QueryParam("lang", {"type": "string", "enum": list(LANGUAGES)}, "Only records in this language."),
 )
 

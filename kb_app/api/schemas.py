@@ -7,7 +7,8 @@ from indexing.concepts import CONCEPT_GROUPS
 
 from ..countries import COUNTRY_CODES
 from ..interchange import DATE_FIELDS, FIELD_ORDER, INT_FIELDS, PATHS, REQUIRED, TEXT_LIMITS
-from ..models import AUDIENCES, KINDS, LANGUAGES, LEVELS, VISIBILITIES
+from ..kinds import AUDIENCES, KIND_NAMES, LANGUAGES, LEVELS
+from ..models import VISIBILITIES
 
 STR = {"type": "string"}
 INT = {"type": "integer"}
@@ -16,7 +17,7 @@ NULLABLE_STR = {"type": ["string", "null"]}
 NULLABLE_INT = {"type": ["integer", "null"]}
 DATETIME = {"type": ["string", "null"], "format": "date-time"}
 LANG = {"type": "string", "enum": list(LANGUAGES)}
-KIND = {"type": "string", "enum": list(KINDS)}
+KIND = {"type": "string", "enum": list(KIND_NAMES)}
 EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,119}$"
 
 

@@ -10,14 +10,14 @@ from flask_babel import gettext as _
 
 from ..csv_safety import CsvWriter
 from ..i18n import country_name, join_names, language_name
+from ..kinds import KINDS
 from ..richtext import BULLETED, NUMBERED, text_blocks
 from ..search.vocabulary import audience_label, kind_label
 
 SOURCE_NAME = "M.I.C.R.O. knowledge base"
-# What reference managers call our two kinds of record: a partner's case study reads as a report,
-# a curriculum unit as a web page.
-RIS_TYPES = {"practice": "RPRT", "resource": "ELEC"}
-CSL_TYPES = {"practice": "report", "resource": "webpage"}
+# What reference managers call each kind of record, as the kind declares it.
+RIS_TYPES = {kind.name: kind.ris_type for kind in KINDS}
+CSL_TYPES = {kind.name: kind.csl_type for kind in KINDS}
 CSV_COLUMNS = ("number", "section", "available", "kind", "lang", "title", "organisation", "country", "city", "year",
                "url", "web_site", "summary", "note", "external_id")
 

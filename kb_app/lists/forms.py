@@ -8,7 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..models import AUDIENCES, LANGUAGES, MAX_ROW_ID, VISIBILITIES, parse_row_id
+from ..kinds import AUDIENCES, LANGUAGES
+from ..models import MAX_ROW_ID, VISIBILITIES, parse_row_id
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000

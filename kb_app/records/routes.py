@@ -8,8 +8,7 @@ from flask import render_template, url_for
 from ..db import get_session
 from ..discovery import get_published, record_detail
 from ..i18n import resolve_ui_lang
-from ..models import PRACTICE_FIELDS
-from ..search.vocabulary import practice_field_label
+from ..kinds import kind_of
 from . import bp
 
 @bp.app_template_filter("objectives")
@@ -36,9 +35,8 @@ def show(record_id: int) -> str:
     record = get_published(session, record_id)
     data = record_detail(session, record)
     ui_lang = resolve_ui_lang()
-    sections = [("body", practice_field_label("body"), record.body)]
-    if record.kind == "practice":
-        sections += [(f, practice_field_label(f), getattr(record, f)) for f in PRACTICE_FIELDS]
+    kind = kind_of(record.kind)
+    sections = [(f, kind.label_of(f), getattr(record, f)) for f in kind.page_sections] if kind is not None else []
     curriculum = None
     if record.module is not None:
         module = record.module

@@ -11,9 +11,9 @@ from sqlalchemy.orm import selectinload
 
 from ..auth.access import current_user, role_required
 from ..db import get_session
-from ..models import PRACTICE_FIELDS, Record, Revision
+from ..kinds import PRACTICE, field_label, kind_of
+from ..models import Record, Revision
 from ..submit.duplicates import possible_duplicates
-from ..submit.sections import COMPARED_FIELDS, field_label
 from . import bp
 from .compare import compare_snapshots, pick_pair
 from .forms import COMMENT_REQUIRED, DecisionForm
@@ -68,11 +68,11 @@ def _record(record_id: int) -> Record:
 def _render(record: Record, form: DecisionForm, status: int = 200) -> Any:
     user = current_user()
     old, new = pick_pair(record, request.args.get("from"), request.args.get("to"))
-    changes = compare_snapshots(old.snapshot, new.snapshot, COMPARED_FIELDS, snapshot_value) if old and new else []
+    kind = kind_of(record.kind) or PRACTICE
+    changes = compare_snapshots(old.snapshot, new.snapshot, kind.compared_fields, snapshot_value) if old and new else []
     actions = [a for a in ("published", "changes_requested", "rejected", "unpublished") if can_act(user, record, a)]
     duplicates = possible_duplicates(get_session(), record) if record.status != "published" else None
-    sections = [(field_label(n), getattr(record, n)) for n in ("summary", "body", *PRACTICE_FIELDS)
-                if getattr(record, n)]
+    sections = [(kind.label_of(n), getattr(record, n)) for n in ("summary", *kind.page_sections) if getattr(record, n)]
     return render_template("review/show.html", record=record, form=form, actions=actions, old=old, new=new,
                            changes=changes, duplicates=duplicates, sections=sections,
                            compare_endpoint="review.show"), status

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from ..catalogue import add_revision, publish
+from ..kinds import kind_of
 from ..models import Record, Revision, User
 
 # Statuses in which the partner who owns a record may still change its text.
@@ -38,13 +39,19 @@ def owns(user: User | None, record: Record) -> bool:
             and record.organisation_id == user.organisation_id)
 
 
+def has_form(record: Record) -> bool:
+    """Whether partners write records of this kind through the form (imported kinds are corrected by import)."""
+    kind = kind_of(record.kind)
+    return kind is not None and kind.has_form
+
+
 def can_view(user: User | None, record: Record) -> bool:
     return record.is_published or is_reviewer(user) or owns(user, record)
 
 
 def can_edit(user: User | None, record: Record) -> bool:
-    """Editors correct any practice; its owners only while it is a draft or sent back to them."""
-    if record.kind != "practice":
+    """Editors correct any record written through a form; its owners only while it is a draft or sent back to them."""
+    if not has_form(record):
         return False
     if is_reviewer(user):
         return True
@@ -58,7 +65,7 @@ def can_act(user: User | None, record: Record, action: str) -> bool:
         return False
     if action in REVIEW_ACTIONS:
         return is_reviewer(user)
-    return is_reviewer(user) or (owns(user, record) and record.kind == "practice")
+    return is_reviewer(user) or (owns(user, record) and has_form(record))
 
 
 def apply_action(session: Session, record: Record, action: str, user: User | None,

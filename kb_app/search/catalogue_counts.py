@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import LANGUAGES, CurriculumPath, Module, Organisation, Record, Theme, record_themes
+from ..kinds import LANGUAGES
+from ..models import CurriculumPath, Module, Organisation, Record, Theme, record_themes
 
 PUBLISHED = Record.status == "published"
 

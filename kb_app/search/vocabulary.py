@@ -6,11 +6,13 @@ from typing import Mapping
 from flask_babel import gettext as _
 
 from ..i18n import country_name, language_name, resolve_ui_lang
+from ..kinds import kind_of
 from ..models import Theme
 
 
 def kind_label(kind: str | None) -> str:
-    return {"practice": _("Good practice"), "resource": _("Learning resource")}.get(kind or "", kind or "")
+    declared = kind_of(kind)
+    return str(declared.label) if declared is not None else kind or ""
 
 
 def audience_label(value: str | None) -> str:
@@ -69,17 +71,3 @@ def facet_label(name: str, value: str, themes: Mapping[str, Theme]) -> str:
         return level_label(value)
     return value
 
-
-def practice_field_label(field: str) -> str:
-    """Headings of the good-practice template, in the order the template presents them."""
-    return {
-        "body": _("Context"),
-        "target_group": _("Target group"),
-        "challenge": _("Challenge addressed"),
-        "method": _("Method and activities"),
-        "results": _("Results"),
-        "resources_needed": _("Resources needed"),
-        "evidence_of_success": _("Evidence of success"),
-        "transferability": _("Transferability"),
-        "difficulties": _("Difficulties and how they were overcome"),
-    }.get(field, field)

@@ -1,4 +1,4 @@
-"""The case-study form: the practice template's fields, and how the normaliser's complaints reach each field."""
+"""The record forms, built from the kinds' declarations, and how the normaliser's complaints reach each field."""
 from __future__ import annotations
 
 import re
@@ -20,15 +20,10 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..interchange import TEXT_LIMITS, FieldError
-from ..models import PRACTICE_FIELDS, Record
+from ..interchange import FieldError
+from ..kinds import PRACTICE, Field as KindField, Kind, kind_of
+from ..models import Record
 from ..uploads import ACCEPT_ATTRIBUTE
-from .sections import HELP, LABELS
-
-TEXT_FIELDS = ("title", "summary", "body", *PRACTICE_FIELDS, "city", "contact", "url")
-SHORT_FIELDS = ("year", "start_date", "end_date")
-# Form fields that carry record fields one to one (attachments, buttons and hidden fields aside).
-RECORD_FIELDS = ("lang", *TEXT_FIELDS, "country", *SHORT_FIELDS, "themes", "organisation")
 
 
 class CheckboxListField(SelectMultipleField):
@@ -38,57 +33,38 @@ class CheckboxListField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _text_kw(name: str, rows: int | None = None) -> dict[str, Any]:
-    kw: dict[str, Any] = {"dir": "auto"}
-    if name in TEXT_LIMITS:
-        kw["maxlength"] = TEXT_LIMITS[name]
-    if rows:
-        kw["rows"] = rows
+def _render_kw(spec: KindField) -> dict[str, Any]:
+    kw: dict[str, Any] = {}
+    if spec.input in ("line", "area", "url"):
+        kw["dir"] = "auto"
+        if spec.limit is not None:
+            kw["maxlength"] = spec.limit
+    if spec.rows:
+        kw["rows"] = spec.rows
+    if spec.input == "files":
+        kw["accept"] = ACCEPT_ATTRIBUTE
+    kw.update(dict(spec.attrs))
     return kw
 
 
-def _area(name: str, rows: int = 6) -> TextAreaField:
-    return TextAreaField(LABELS[name], description=HELP[name], render_kw=_text_kw(name, rows))
+_INPUTS: dict[str, Any] = {
+    "line": StringField, "short": StringField, "area": TextAreaField, "url": URLField, "files": MultipleFileField,
+}
 
 
-def _line(name: str, **extra: Any) -> StringField:
-    return StringField(LABELS[name], description=HELP[name], render_kw={**_text_kw(name), **extra})
+def _form_field(spec: KindField) -> Field:
+    """The form input of a declared field (select lists get their choices per request, in set_choices)."""
+    if spec.input == "select":
+        return SelectField(spec.label, description=spec.help, choices=[], validate_choice=False)
+    if spec.input == "checkboxes":
+        return CheckboxListField(spec.label, description=spec.help, choices=[], validate_choice=False)
+    return _INPUTS[spec.input](spec.label, description=spec.help, render_kw=_render_kw(spec))
 
 
-class PracticeForm(FlaskForm):
-    """Every section of the good-practice template; the one normaliser does the checking, not validators here."""
+class RecordForm(FlaskForm):
+    """A kind's form, built from its declaration; the one normaliser does the checking, not validators here."""
 
-    lang = SelectField(LABELS["lang"], description=HELP["lang"], choices=[], validate_choice=False)
-    title = _line("title")
-    summary = _area("summary", rows=3)
-    body = _area("body")
-    target_group = _area("target_group", rows=3)
-    challenge = _area("challenge")
-    method = _area("method", rows=8)
-    results = _area("results")
-    resources_needed = _area("resources_needed", rows=4)
-    evidence_of_success = _area("evidence_of_success", rows=4)
-    transferability = _area("transferability", rows=4)
-    difficulties = _area("difficulties", rows=4)
-    country = SelectField(LABELS["country"], description=HELP["country"], choices=[], validate_choice=False)
-    city = _line("city", autocomplete="address-level2")
-    year = StringField(LABELS["year"], description=HELP["year"],
-                       render_kw={"inputmode": "numeric", "maxlength": 4, "size": 6})
-    start_date = StringField(LABELS["start_date"], description=HELP["start_date"],
-                             render_kw={"placeholder": "2023-09", "maxlength": 10, "size": 12})
-    end_date = StringField(LABELS["end_date"], description=HELP["end_date"],
-                           render_kw={"placeholder": "2024-06-30", "maxlength": 10, "size": 12})
-    themes = CheckboxListField(LABELS["themes"], description=HELP["themes"], choices=[], validate_choice=False)
-    contact = _line("contact")
-    url = URLField(LABELS["url"], description=HELP["url"], render_kw={**_text_kw("url"), "placeholder": "https://"})
-    organisation = SelectField(LABELS["organisation"], description=HELP["organisation"], choices=[],
-                               validate_choice=False)
-    attachments = MultipleFileField(LABELS["attachments"], description=HELP["attachments"],
-                                    render_kw={"accept": ACCEPT_ATTRIBUTE})
-    translation_of = HiddenField()
-    save = SubmitField(_l("Save draft"))
-    preview = SubmitField(_l("Save and preview"))
-
+    kind: Kind
     form_messages: list[str]
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -108,7 +84,26 @@ class PracticeForm(FlaskForm):
         return bool(self.form_messages) or any(f.errors for f in self)
 
 
-def set_choices(form: PracticeForm, *, languages: Iterable[tuple[str, str]], countries: Iterable[tuple[str, str]],
+def record_form_class(kind: Kind) -> type[RecordForm]:
+    """The form class of a kind: one input per field in a form section, in declaration order."""
+    attrs: dict[str, Any] = {"kind": kind, "__doc__": f"The {kind.name} form, from its declaration in kinds.py."}
+    for spec in kind.fields:
+        if spec.section is not None:
+            attrs[spec.name] = _form_field(spec)
+    attrs["translation_of"] = HiddenField()
+    attrs["save"] = SubmitField(_l("Save draft"))
+    attrs["preview"] = SubmitField(_l("Save and preview"))
+    return type(f"{kind.name.title()}Form", (RecordForm,), attrs)
+
+
+PracticeForm = record_form_class(PRACTICE)
+_TYPED = ("line", "area", "url")
+# Free-text inputs and short ones (numbers, dates) that carry record fields one to one.
+TEXT_FIELDS = tuple(f.name for f in PRACTICE.fields if f.section and f.input in _TYPED)
+SHORT_FIELDS = tuple(f.name for f in PRACTICE.fields if f.section and f.input == "short")
+
+
+def set_choices(form: RecordForm, *, languages: Iterable[tuple[str, str]], countries: Iterable[tuple[str, str]],
                 themes: Iterable[tuple[str, str]], organisations: Iterable[tuple[str, str]] | None) -> None:
     """Fill the select lists (their labels depend on the interface language); no organisations: the field goes."""
     form.lang.choices = [("", _("Detect from the text"))] + list(languages)
@@ -120,25 +115,25 @@ def set_choices(form: PracticeForm, *, languages: Iterable[tuple[str, str]], cou
         form.organisation.choices = [("", _("— none —"))] + list(organisations)
 
 
+def _typed_names(kind: Kind) -> tuple[str, ...]:
+    """The form fields whose text goes to the normaliser as typed (free text, numbers, dates, codes)."""
+    return tuple(f.name for f in kind.fields if f.section and (f.input in (*_TYPED, "short") or f.type in ("lang", "country")))
+
+
 def record_form_data(record: Record) -> dict[str, Any]:
-    """A stored practice as the form's initial data."""
-    data: dict[str, Any] = {name: getattr(record, name) or "" for name in TEXT_FIELDS}
-    data.update({
-        "lang": record.lang,
-        "country": record.country or "",
-        "year": str(record.year) if record.year else "",
-        "start_date": record.start_date or "",
-        "end_date": record.end_date or "",
-        "themes": [t.slug for t in record.themes],
-        "organisation": record.organisation.slug if record.organisation else "",
-    })
+    """A stored record as its form's initial data."""
+    kind = kind_of(record.kind) or PRACTICE
+    data: dict[str, Any] = {name: "" if getattr(record, name) is None else str(getattr(record, name))
+                            for name in _typed_names(kind)}
+    data["themes"] = [t.slug for t in record.themes]
+    data["organisation"] = record.organisation.slug if record.organisation else ""
     return data
 
 
-def form_record_fields(form: PracticeForm) -> dict[str, Any]:
+def form_record_fields(form: RecordForm) -> dict[str, Any]:
     """What was typed, as an interchange record for the normaliser (empty fields left out)."""
-    raw: dict[str, Any] = {"kind": "practice"}
-    for name in (*TEXT_FIELDS, *SHORT_FIELDS, "country", "lang"):
+    raw: dict[str, Any] = {"kind": form.kind.name}
+    for name in _typed_names(form.kind):
         value = getattr(form, name).data
         if isinstance(value, str) and value.strip():
             raw[name] = value

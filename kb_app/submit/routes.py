@@ -20,7 +20,8 @@ from ..db import get_session
 from ..discovery import SearchParams, run_search
 from ..i18n import country_name, language_name, resolve_ui_lang
 from ..interchange import InvalidRecord, normalise_record
-from ..models import LANGUAGES, PRACTICE_FIELDS, Attachment, Organisation, Record, Theme, User, parse_row_id
+from ..kinds import LANGUAGES, PRACTICE, field_label, kind_of
+from ..models import Attachment, Organisation, Record, Theme, User, parse_row_id
 from ..request_limits import FORM_BODY_BYTES, accepts_body
 from ..review.compare import compare_snapshots, pick_pair
 from ..review.vocabulary import action_label, snapshot_value, status_label
@@ -29,6 +30,7 @@ from ..review.workflow import (
     can_act,
     can_edit,
     can_view,
+    has_form,
     is_reviewer,
     last_review_comment,
     owns,
@@ -38,7 +40,6 @@ from ..visibility import visible_to
 from . import bp
 from .duplicates import possible_duplicates
 from .forms import PracticeForm, record_form_data, set_choices
-from .sections import COMPARED_FIELDS, SECTIONS, field_label
 from .submission import (
     MAX_FILES_PER_SAVE,
     incomplete_message,
@@ -131,7 +132,7 @@ def _after_save(record: Record, form: PracticeForm) -> Response:
 
 def _render_form(form: PracticeForm, record: Record | None, original: Record | None, status: int = 200,
                  detected: str | None = None) -> Any:
-    return render_template("submit/form.html", form=form, record=record, original=original, sections=SECTIONS,
+    return render_template("submit/form.html", form=form, record=record, original=original, sections=form.kind.form_sections,
                            detected=detected, max_files=MAX_FILES_PER_SAVE, confirm=ConfirmForm()), status
 
 
@@ -210,7 +211,7 @@ def edit(record_id: int) -> Any:
     record = _viewable(record_id)
     user = _me()
     if not can_edit(user, record):
-        if owns(user, record) and record.kind == "practice":
+        if owns(user, record) and has_form(record):
             flash(_("This practice cannot be changed while it is %(status)s.", status=status_label(record.status)),
                   "error")
             return redirect(url_for("submit.show", record_id=record.id))
@@ -241,7 +242,7 @@ def show(record_id: int) -> str:
     record = _viewable(record_id)
     user = _me()
     duplicates = None
-    if record.status != "published" and record.kind == "practice":
+    if record.status != "published" and has_form(record):
         duplicates = possible_duplicates(get_session(), record)
     return render_template(
         "submit/show.html", record=record, duplicates=duplicates, confirm=ConfirmForm(),
@@ -261,9 +262,9 @@ def _versions(record: Record, user: User) -> list[Record]:
 
 
 def _sections(record: Record) -> list[tuple[str, str]]:
-    """The record's filled-in template sections as (label, text), in template order."""
-    names = ("summary", "body", *PRACTICE_FIELDS)
-    return [(field_label(n), getattr(record, n)) for n in names if getattr(record, n)]
+    """The record's summary and filled-in template sections as (label, text), in template order."""
+    kind = kind_of(record.kind) or PRACTICE
+    return [(kind.label_of(n), getattr(record, n)) for n in ("summary", *kind.page_sections) if getattr(record, n)]
 
 
 @bp.post("/submit/<int:record_id>/send")
@@ -405,7 +406,8 @@ def attachment(attachment_id: int) -> Response:
 def history(record_id: int) -> str:
     record = _viewable(record_id)
     old, new_ = pick_pair(record, request.args.get("from"), request.args.get("to"))
-    changes = compare_snapshots(old.snapshot, new_.snapshot, COMPARED_FIELDS, snapshot_value) if old and new_ else []
+    fields = (kind_of(record.kind) or PRACTICE).compared_fields
+    changes = compare_snapshots(old.snapshot, new_.snapshot, fields, snapshot_value) if old and new_ else []
     return render_template("submit/history.html", record=record, old=old, new=new_, changes=changes,
                            back_url=url_for("submit.show", record_id=record.id), compare_endpoint="submit.history")
 

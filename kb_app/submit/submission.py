@@ -15,6 +15,7 @@ from ..catalogue import add_revision, apply_record, new_record, snapshot
 from ..db import get_session
 from ..i18n import resolve_ui_lang
 from ..interchange import FieldError, InvalidRecord, normalise_record
+from ..kinds import PRACTICE, kind_of
 from ..models import Attachment, Record, Theme, User
 from ..review.workflow import OWNER_EDITABLE, is_reviewer
 from ..uploads import (
@@ -26,7 +27,6 @@ from ..uploads import (
     store_upload,
 )
 from .forms import PracticeForm, field_error_message, form_field_for, form_record_fields
-from .sections import SUBMISSION_REQUIRED
 
 log = logging.getLogger(__name__)
 MAX_FILES_PER_SAVE = 5
@@ -53,7 +53,9 @@ def root_of(record: Record) -> Record:
 
 
 def missing_for_review(data: dict[str, Any]) -> list[FieldError]:
-    return [FieldError(name, "is required") for name in SUBMISSION_REQUIRED if not data.get(name)]
+    """The fields its kind needs before a record may be sent for review (a draft may be saved with fewer)."""
+    kind = kind_of(data.get("kind")) or PRACTICE
+    return [FieldError(name, "is required") for name in kind.review_required if not data.get(name)]
 
 
 def incomplete_message() -> str:
@@ -156,7 +158,7 @@ def save_practice(form: PracticeForm, user: User, record: Record | None, origina
 
     created = record is None
     if record is None:
-        record = new_record("practice")
+        record = new_record(form.kind.name)
         record.status = "draft"
         record.created_by = user
         db.add(record)

@@ -1,0 +1,259 @@
+"""The record kinds, each declared once: its fields (label, help, limit, section, indexing, revisions), id prefix and citation types."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from indexing.analyzers import LANGUAGES  # the one list of languages, owned by the analyzers that need one each
+
+__all__ = ["LANGUAGES", "Field", "Section", "Kind", "KINDS", "KIND_NAMES", "kind_of", "AUDIENCES", "LEVELS",
+           "PATHS", "INTERCHANGE_FIELDS", "FIELD_ORDER", "TEXT_LIMITS", "INT_BOUNDS", "DATE_FIELDS",
+           "CHOICE_FIELDS", "STORED_FIELDS", "field_label"]
+
+# Coded values of the resource fields (the curriculum's audiences, levels and paths).
+AUDIENCES = ("operator", "entrepreneur")
+LEVELS = ("beginner", "intermediate", "advanced")
+PATHS = ("operators", "entrepreneurs")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a record kind, as the interchange format, the form, the page, the index and revisions see it.
+
+    `type` says how the normaliser reads it: text (with `limit` characters at most), int (within `bounds`),
+    date, choice (one of `choices`), or one of the fields the normaliser reads by hand (lang, country, themes,
+    organisation, module). `column` is where the record keeps it (None: a relation or derived, not a column).
+    """
+
+    name: str
+    label: Any
+    help: Any = None
+    type: str = "text"
+    limit: int | None = None
+    bounds: tuple[int, int] | None = None
+    choices: tuple[str, ...] = ()
+    section: str | None = None  # the form section it is typed in; None: not in the form
+    input: str = "line"  # line, area, url, short, select, checkboxes, files
+    rows: int | None = None
+    attrs: tuple[tuple[str, Any], ...] = ()  # extra HTML attributes of its form input
+    indexed: bool = False  # its text is searched
+    compared: bool = True  # a revision diff shows it
+    page_section: bool = False  # the record page shows it as a headed section of text
+    review_required: bool = False  # needed before a record is sent for review
+    interchange: bool = True  # part of the interchange format (attachments are not)
+    column: str | None = ""  # "" means the column of the same name
+
+
+@dataclass(frozen=True)
+class Section:
+    """A group of fields in the form, with the heading and introduction a partner reads."""
+
+    key: str
+    heading: Any
+    intro: Any
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A record kind: what it is called, how its ids start, what reference managers call it, and its fields."""
+
+    name: str
+    label: Any
+    id_prefix: str
+    ris_type: str
+    csl_type: str
+    fields: tuple[Field, ...]
+    sections: tuple[Section, ...] = ()
+
+    @property
+    def has_form(self) -> bool:
+        """Partners write and edit records of this kind through a form (the others are imported)."""
+        return bool(self.sections)
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def label_of(self, name: str) -> str:
+        found = self.field(name)
+        return str(found.label) if found is not None else field_label(name)
+
+    def section_fields(self, key: str) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.section == key)
+
+    @property
+    def form_sections(self) -> tuple[tuple[str, Any, Any, tuple[str, ...]], ...]:
+        """(key, heading, intro, field names) of every form section, in order."""
+        return tuple((s.key, s.heading, s.intro, self.section_fields(s.key)) for s in self.sections)
+
+    @property
+    def compared_fields(self) -> tuple[str, ...]:
+        """The snapshot fields a revision diff shows, in form order, then the status."""
+        return (*(f.name for f in self.fields if f.compared and f.interchange), "status")
+
+    @property
+    def page_sections(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.page_section)
+
+    @property
+    def indexed_extra_fields(self) -> tuple[str, ...]:
+        """Searched text beyond title, summary and body, appended to the body in the index."""
+        return tuple(f.name for f in self.fields if f.indexed and f.name not in ("title", "summary", "body"))
+
+    @property
+    def review_required(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.review_required)
+
+
+def _text(name: str, label: Any, limit: int, **kw: Any) -> Field:
+    return Field(name, label, type="text", limit=limit, **kw)
+
+
+# -- Fields every kind has ------------------------------------------------------------------------------------
+LANG = Field("lang", _l("Language of the text"),
+             _l("The language the text is written in. Leave it on automatic and it is detected from the text."),
+             type="lang", choices=LANGUAGES, section="about", input="select")
+TITLE = _text("title", _l("Title"), 300, help=_l("A short name for the practice, as you would tell a colleague."),
+              section="about", indexed=True, review_required=True)
+SUMMARY = _text("summary", _l("Summary"), 3000,
+                help=_l("Two or three sentences: what you did, for whom, and what came of it."),
+                section="about", input="area", rows=3, indexed=True, review_required=True)
+BODY = _text("body", _l("Content"), 100_000, indexed=True, page_section=True, input="area", rows=6)
+COUNTRY = Field("country", _l("Country"), _l("Where the practice took place."), type="country", section="place",
+                input="select", review_required=False)
+CITY = _text("city", _l("City"), 120, help=_l("The town or city, if the practice was local."), section="place",
+             indexed=True, attrs=(("autocomplete", "address-level2"),))
+ORGANISATION = Field("organisation", _l("Organisation"), _l("The organisation the record belongs to."),
+                     type="organisation", limit=200, section="contact", input="select", column="organisation_id")
+THEMES = Field("themes", _l("Themes"), _l("The themes the practice is about; they help people find it."),
+               type="themes", section="topics", input="checkboxes", column=None)
+YEAR = Field("year", _l("Year"), _l("The year the practice started."), type="int", bounds=(1900, 2100),
+             section="place", input="short", attrs=(("inputmode", "numeric"), ("maxlength", 4), ("size", 6)))
+URL = _text("url", _l("Web page"), 500, help=_l("A web page about the practice, starting with http:// or https://."),
+            section="contact", input="url", attrs=(("placeholder", "https://"),))
+ATTACHMENTS = Field("attachments", _l("Attachments"),
+                    _l("Optional: PDF, DOCX, ODT, PNG or JPEG files. If the form shows an error, choose the files again."),
+                    type="files", section="files", input="files", compared=False, interchange=False, column=None)
+
+# In interchange order (the order of `kb export` columns).
+COMMON_FIELDS: tuple[Field, ...] = (LANG, TITLE, SUMMARY, BODY, COUNTRY, CITY, ORGANISATION, THEMES, YEAR, URL)
+
+
+def _template(name: str, label: Any, help: Any, rows: int, **kw: Any) -> Field:
+    return _text(name, label, 20_000, help=help, section="template", input="area", rows=rows, indexed=True,
+                 page_section=True, **kw)
+
+
+PRACTICE = Kind(
+    name="practice",
+    label=_l("Good practice"),
+    id_prefix="pr",
+    # What reference managers call a partner's case study: a report.
+    ris_type="RPRT",
+    csl_type="report",
+    fields=(
+        LANG, TITLE, SUMMARY,
+        replace(BODY, label=_l("Context"), section="template", review_required=True,
+                help=_l("The situation in which the practice started: the place, the people and the need.")),
+        _template("target_group", _l("Target group"),
+                  _l("Who the practice is for, for example migrant women starting a business or young refugees."), 3),
+        _template("challenge", _l("Challenge addressed"), _l("The problem the practice addresses."), 6,
+                  review_required=True),
+        _template("method", _l("Method and activities"), _l("What you did, step by step: activities, partners, tools."),
+                  8, review_required=True),
+        _template("results", _l("Results"),
+                  _l("What changed, with numbers where you have them: people trained, loans granted, businesses started."),
+                  6, review_required=True),
+        _template("resources_needed", _l("Resources needed"), _l("The staff, money, premises and time the practice needed."), 4),
+        _template("evidence_of_success", _l("Evidence of success"),
+                  _l("How you know it worked: evaluations, follow-up, testimonials."), 4),
+        _template("transferability", _l("Transferability"),
+                  _l("What another organisation would need to do the same elsewhere."), 4),
+        _template("difficulties", _l("Difficulties and how they were overcome"),
+                  _l("What was hard or went wrong, and how you dealt with it."), 4),
+        replace(COUNTRY, review_required=True), CITY, YEAR,
+        Field("start_date", _l("Start date"), _l("As YYYY-MM-DD or YYYY-MM."), type="date", section="place",
+              input="short", attrs=(("placeholder", "2023-09"), ("maxlength", 10), ("size", 12))),
+        Field("end_date", _l("End date"), _l("As YYYY-MM-DD or YYYY-MM; leave it empty if the practice still runs."),
+              type="date", section="place", input="short",
+              attrs=(("placeholder", "2024-06-30"), ("maxlength", 10), ("size", 12))),
+        THEMES,
+        _text("contact", _l("Contact"), 500, section="contact",
+              help=_l("A name, role or e-mail address people may contact about the practice. It will be public.")),
+        URL, ORGANISATION, ATTACHMENTS,
+    ),
+    sections=(
+        Section("about", _l("The practice in brief"), _l("How the practice will appear in search results.")),
+        Section("template", _l("The practice, section by section"),
+                _l("Follow the exchange template: each section answers one question a colleague elsewhere would ask.")),
+        Section("place", _l("Where and when"), _l("Place and dates help people find practices near them.")),
+        Section("topics", _l("What the practice is about"), _l("Choose every theme that fits.")),
+        Section("contact", _l("Contact and links"), _l("How readers can learn more.")),
+        Section("files", _l("Attachments"), _l("Reports, leaflets or photos that document the practice.")),
+    ),
+)
+
+RESOURCE = Kind(
+    name="resource",
+    label=_l("Learning resource"),
+    id_prefix="rs",
+    # A curriculum unit reads as a web page.
+    ris_type="ELEC",
+    csl_type="webpage",
+    fields=(
+        LANG, TITLE, SUMMARY, BODY,
+        Field("audience", _l("Audience"), type="choice", choices=AUDIENCES),
+        _text("competence_area", _l("Competence area"), 80),
+        Field("level", _l("Level"), type="choice", choices=LEVELS),
+        Field("duration_minutes", _l("Duration"), type="int", bounds=(1, 100_000)),
+        _text("learning_objectives", _l("Learning objectives"), 5000, indexed=True),
+        _text("format", _l("Format"), 40),
+        COUNTRY, CITY, YEAR, THEMES, URL, ORGANISATION,
+        Field("path", _l("Curriculum path"), type="choice", choices=PATHS, column=None),
+        Field("module", _l("Module"), type="module", limit=80, column="module_id"),
+        Field("position", _l("Position"), type="int", bounds=(1, 10_000)),
+    ),
+)
+
+KINDS: tuple[Kind, ...] = (PRACTICE, RESOURCE)
+KIND_NAMES: tuple[str, ...] = tuple(k.name for k in KINDS)
+_BY_NAME = {k.name: k for k in KINDS}
+
+
+def kind_of(name: str | None) -> Kind | None:
+    return _BY_NAME.get(name or "")
+
+
+def _interchange_fields() -> tuple[Field, ...]:
+    """Every interchange field once: the common ones, then each kind's own, in declaration order."""
+    seen: dict[str, Field] = {}
+    for f in (*COMMON_FIELDS, *(f for k in KINDS for f in k.fields)):
+        if f.interchange:
+            seen.setdefault(f.name, f)
+    return tuple(seen.values())
+
+
+INTERCHANGE_FIELDS: tuple[Field, ...] = _interchange_fields()
+# The record envelope around the kinds' fields: its external id and kind first, its original last.
+FIELD_ORDER: tuple[str, ...] = ("id", "kind", *(f.name for f in INTERCHANGE_FIELDS), "translation_of")
+TEXT_LIMITS: dict[str, int] = {f.name: f.limit for f in INTERCHANGE_FIELDS if f.limit is not None}
+INT_BOUNDS: dict[str, tuple[int, int]] = {f.name: f.bounds for f in INTERCHANGE_FIELDS if f.bounds is not None}
+DATE_FIELDS: tuple[str, ...] = tuple(f.name for f in INTERCHANGE_FIELDS if f.type == "date")
+CHOICE_FIELDS: dict[str, tuple[str, ...]] = {f.name: f.choices for f in INTERCHANGE_FIELDS if f.type == "choice"}
+# Fields stored as they are in a column of the same name (lang aside: the envelope sets it).
+STORED_FIELDS: tuple[str, ...] = tuple(f.name for f in INTERCHANGE_FIELDS if f.column == "" and f.name != "lang")
+# Record columns that belong to no kind's fields: the bookkeeping every record has.
+BOOKKEEPING_COLUMNS = frozenset({"id", "external_id", "kind", "status", "created_by_id", "translation_of_id",
+                                 "created_at", "updated_at", "published_at"})
+
+_OTHER_LABELS = {"status": _l("Status"), "kind": _l("Type")}
+
+
+def field_label(name: str, kind: str | None = None) -> str:
+    """The interface name of a record field (as the given kind calls it, else as the first kind that has it)."""
+    for candidate in ([kind_of(kind)] if kind_of(kind) else []) + list(KINDS):
+        found = candidate.field(name)
+        if found is not None:
+            return str(found.label)
+    return str(_OTHER_LABELS.get(name, name))
