@@ -14,6 +14,9 @@ from indexing import SearchQuery
 from indexing.engine import MODES
 
 from .catalogue import language_versions, to_interchange
+from .citation import CITATION_FORMATS, csl_item, formatted_citations
+from .i18n import resolve_ui_lang
+from .licences import licence_data
 from .errors.handlers import ApiError
 from .kinds import AUDIENCES, KIND_NAMES, LANGUAGES, LEVELS
 from .models import Module, Record
@@ -112,6 +115,38 @@ def record_url(record: Record, external: bool = True) -> str:
     return url_for("records.show", record_id=record.id, _external=external)
 
 
+def permalink(record: Record) -> str:
+    """The record's stable address: by external id, which survives a rebuilt database (row ids may not)."""
+    if not record.external_id:
+        return record_url(record)
+    return url_for("records.permalink", external_id=record.external_id, _external=True)
+
+
+def citable_card(record: Record) -> dict[str, Any]:
+    """The record card that citations are made from: the permalink as its URL, and its licence."""
+    card = record_card(record)
+    card["url"] = permalink(record)
+    card["licence"] = record.licence
+    return card
+
+
+def citation_data(record: Record, ui_lang: str) -> dict[str, Any]:
+    """Permalink, licence, download links and formatted references of one record (page and API alike)."""
+    # Imported here because the search blueprint's package imports this module: the kind's name in the
+    # interface language is the reference's genre.
+    from .search.vocabulary import kind_label
+
+    card = citable_card(record)
+    return {
+        "permalink": card["url"],
+        "licence": licence_data(record.licence),
+        "downloads": [{"format": fmt.ext, "label": fmt.label, "mimetype": fmt.mimetype,
+                       "url": url_for("records.cite", record_id=record.id, fmt=fmt.ext, _external=True)}
+                      for fmt in CITATION_FORMATS.values()],
+        "references": formatted_citations(csl_item(card, genre=kind_label(record.kind)), ui_lang),
+    }
+
+
 def load_in_order(session: Session, ids: list[int]) -> list[Record]:
     """Published records for the given ids, in the order of the ids (missing or unpublished ones dropped)."""
     if not ids:
@@ -183,6 +218,7 @@ def record_detail(session: Session, record: Record, related: int = 6) -> dict[st
     version_ids = {v["id"] for v in data["versions"]}
     related_records = load_in_order(session, [h.id for h in hits if h.id != record.id and h.id not in version_ids])
     data["related"] = [record_card(r) for r in related_records[:related]]
+    data["citation"] = citation_data(record, resolve_ui_lang())
     return data
 
 

@@ -8,6 +8,8 @@ from flask_babel import lazy_gettext as _l
 
 from indexing.analyzers import LANGUAGES  # the one list of languages, owned by the analyzers that need one each
 
+from .licences import LICENCE_IDS
+
 __all__ = ["LANGUAGES", "Field", "Section", "Kind", "KINDS", "KIND_NAMES", "kind_of", "AUDIENCES", "LEVELS",
            "PATHS", "INTERCHANGE_FIELDS", "FIELD_ORDER", "TEXT_LIMITS", "INT_BOUNDS", "DATE_FIELDS",
            "CHOICE_FIELDS", "STORED_FIELDS", "field_label"]
@@ -66,6 +68,8 @@ class Kind:
     csl_type: str
     fields: tuple[Field, ...]
     sections: tuple[Section, ...] = ()
+    bibtex_type: str = "misc"
+    schema_org_type: str = "CreativeWork"
 
     @property
     def has_form(self) -> bool:
@@ -132,12 +136,15 @@ YEAR = Field("year", _l("Year"), _l("The year the practice started."), type="int
              section="place", input="short", attrs=(("inputmode", "numeric"), ("maxlength", 4), ("size", 6)))
 URL = _text("url", _l("Web page"), 500, help=_l("A web page about the practice, starting with http:// or https://."),
             section="contact", input="url", attrs=(("placeholder", "https://"),))
+LICENCE = Field("licence", _l("Licence"),
+                _l("The terms under which others may reuse and adapt the text, with credit to your organisation."),
+                type="choice", choices=LICENCE_IDS, section="contact", input="select")
 ATTACHMENTS = Field("attachments", _l("Attachments"),
                     _l("Optional: PDF, DOCX, ODT, PNG or JPEG files. If the form shows an error, choose the files again."),
                     type="files", section="files", input="files", compared=False, interchange=False, column=None)
 
 # In interchange order (the order of `kb export` columns).
-COMMON_FIELDS: tuple[Field, ...] = (LANG, TITLE, SUMMARY, BODY, COUNTRY, CITY, ORGANISATION, THEMES, YEAR, URL)
+COMMON_FIELDS: tuple[Field, ...] = (LANG, TITLE, SUMMARY, BODY, COUNTRY, CITY, ORGANISATION, THEMES, YEAR, URL, LICENCE)
 
 
 def _template(name: str, label: Any, help: Any, rows: int, **kw: Any) -> Field:
@@ -152,6 +159,8 @@ PRACTICE = Kind(
     # What reference managers call a partner's case study: a report.
     ris_type="RPRT",
     csl_type="report",
+    bibtex_type="techreport",
+    schema_org_type="Report",
     fields=(
         LANG, TITLE, SUMMARY,
         replace(BODY, label=_l("Context"), section="template", review_required=True,
@@ -181,7 +190,7 @@ PRACTICE = Kind(
         THEMES,
         _text("contact", _l("Contact"), 500, section="contact",
               help=_l("A name, role or e-mail address people may contact about the practice. It will be public.")),
-        URL, ORGANISATION, ATTACHMENTS,
+        URL, ORGANISATION, LICENCE, ATTACHMENTS,
     ),
     sections=(
         Section("about", _l("The practice in brief"), _l("How the practice will appear in search results.")),
@@ -201,6 +210,7 @@ RESOURCE = Kind(
     # A curriculum unit reads as a web page.
     ris_type="ELEC",
     csl_type="webpage",
+    schema_org_type="LearningResource",
     fields=(
         LANG, TITLE, SUMMARY, BODY,
         Field("audience", _l("Audience"), type="choice", choices=AUDIENCES),
@@ -209,7 +219,7 @@ RESOURCE = Kind(
         Field("duration_minutes", _l("Duration"), type="int", bounds=(1, 100_000)),
         _text("learning_objectives", _l("Learning objectives"), 5000, indexed=True),
         _text("format", _l("Format"), 40),
-        COUNTRY, CITY, YEAR, THEMES, URL, ORGANISATION,
+        COUNTRY, CITY, YEAR, THEMES, URL, ORGANISATION, LICENCE,
         Field("path", _l("Curriculum path"), type="choice", choices=PATHS, column=None),
         Field("module", _l("Module"), type="module", limit=80, column="module_id"),
         Field("position", _l("Position"), type="int", bounds=(1, 10_000)),

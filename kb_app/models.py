@@ -166,6 +166,8 @@ class Record(Base):
     city: Mapped[Optional[str]] = mapped_column(String(120))
     url: Mapped[Optional[str]] = mapped_column(String(500))
     year: Mapped[Optional[int]] = mapped_column(Integer)
+    # SPDX id from licences.LICENCE_IDS; empty: the corpus default (licences.DEFAULT_LICENCE).
+    licence: Mapped[Optional[str]] = mapped_column(String(40))
     organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisations.id"))
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     translation_of_id: Mapped[Optional[int]] = mapped_column(ForeignKey("records.id", ondelete="SET NULL"))

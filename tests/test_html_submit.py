@@ -257,3 +257,17 @@ def test_possible_duplicates_are_shown_before_sending_and_can_become_a_link(app:
     assert "Finanzas para el día a día" in versions.split("</section>", 1)[0] and "(the original)" in versions
     partner.post(f"/submit/{record_id}/translation", data={"original": ""})
     assert stored(app, record_id).translation_of_id is None
+
+
+def test_a_partner_chooses_the_licence_of_a_practice(app: Flask) -> None:
+    partner = signed_in(app, "lic@example.org", "partner", "Ente Nazionale per il Microcredito")
+    form = partner.get("/submit/new?ui=en").get_data(as_text=True)
+    assert "Creative Commons Attribution-ShareAlike 4.0 (the catalogue&#39;s default)" in form
+    assert '<option value="CC0-1.0">Public domain (CC0 1.0)</option>' in form
+    record_id = record_id_from(partner.post("/submit/new", data={**GERMAN_PRACTICE, "lang": "de", "licence": "CC0-1.0",
+                                                                "save": "1"}))
+    assert stored(app, record_id).licence == "CC0-1.0"
+    refused = partner.post(f"/submit/{record_id}/edit", data={**GERMAN_PRACTICE, "lang": "de",
+                                                              "licence": "All rights reserved", "save": "1"})
+    assert refused.status_code == 200 and "Choose a licence from the list." in refused.get_data(as_text=True)
+    assert stored(app, record_id).licence == "CC0-1.0"  # nothing lost

@@ -83,7 +83,7 @@ ORG_TEXT = tuple(name for name, unbound in vars(OrganisationForm).items()
 NOT_FREE_TEXT = {
     "records": {"external_id": "checked id", "kind": "code", "lang": "code", "status": "code", "country": "code",
                 "start_date": "checked date", "end_date": "checked date", "audience": "code", "level": "code",
-                "url": "checked web address (its own payload)"},
+                "url": "checked web address (its own payload)", "licence": "code (one of licences.LICENCE_IDS)"},
     "organisations": {"slug": "checked slug", "country": "code", "role": "corpus only"},
     "themes": {"slug": "corpus only"},
     "users": {"password_hash": "server-made", "role": "code", "ui_lang": "code"},
@@ -362,6 +362,7 @@ class _ActiveContent(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.hits: list[str] = []
         self._script = False
+        self._data_block = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
@@ -370,14 +371,23 @@ class _ActiveContent(HTMLParser):
                 self.hits.append(f"<{tag} {name}={value!r}>")
             if name in JS_URL_ATTRIBUTES and re.match(r"\s*javascript:", value, re.IGNORECASE):
                 self.hits.append(f"<{tag} {name}={value!r}>")
+        # A JSON-LD block is data a browser never runs; what matters is that nothing can close it early.
         self._script = tag == "script"
+        self._data_block = tag == "script" and dict(attrs).get("type") == "application/ld+json"
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "script":
             self._script = False
 
     def handle_data(self, data: str) -> None:
-        if self._script and "__xss" in data:
+        if self._script and self._data_block:
+            try:
+                json.loads(data)
+            except ValueError:
+                self.hits.append(f"<script type=application/ld+json> not JSON: {data[:120]}")
+            if "<" in data:
+                self.hits.append(f"<script type=application/ld+json> with a raw '<': {data[:120]}")
+        elif self._script and "__xss" in data:
             self.hits.append(f"<script>{data[:120]}")
 
 
@@ -681,7 +691,10 @@ SCAN = """([expected, urlAttributes]) => {
     }
   }
   for (const script of document.querySelectorAll("script")) {
-    if ((script.textContent || "").includes("__xss")) hits.push(`<script>${script.textContent.slice(0, 120)}`);
+    if (script.type === "application/ld+json") {
+      // Data, never run: it must be whole JSON (a payload that closed it early would leave a broken block).
+      try { JSON.parse(script.textContent); } catch (e) { hits.push(`<script type=ld+json> not JSON: ${script.textContent.slice(0, 120)}`); }
+    } else if ((script.textContent || "").includes("__xss")) hits.push(`<script>${script.textContent.slice(0, 120)}`);
   }
   const html = document.documentElement.outerHTML;
   return {flag: window.__xss === undefined ? null : String(window.__xss), hits,

@@ -11,7 +11,8 @@ from .. import json_input
 from ..auth.access import current_user, has_role
 from ..catalogue import add_revision, apply_record, new_record, publish
 from ..db import get_session, latest_change_seq
-from ..discovery import get_published, parse_search_params, record_detail, run_search
+from ..citation import CITATION_FORMATS, download_response
+from ..discovery import citable_card, get_published, parse_search_params, record_detail, run_search
 from ..errors.handlers import ApiError
 from ..exporter import EXPORT_FORMATS, export_lines
 from ..importer import validate_lines
@@ -97,6 +98,21 @@ def record(record_id: int) -> Response:
     read_query(request.args, ())
     session = get_session()
     return _json(record_detail(session, get_published(session, record_id)))
+
+
+CITE_FORMAT = QueryParam("format", {"type": "string", "enum": list(CITATION_FORMATS), "default": "csl.json"},
+                         "bib: BibTeX; ris: RIS; csl.json: CSL-JSON (what citeproc processors and Zotero read).")
+
+
+@bp.get("/records/<int:record_id>/cite")
+@operation("Cite one published record", tag="records", params=(CITE_FORMAT,), response=None, errors=(404,),
+           content={fmt.mimetype: {"schema": {"type": "array", "items": {"type": "object"}} if fmt.ext == "csl.json"
+                                   else {"type": "string"}} for fmt in CITATION_FORMATS.values()},
+           description="The record as a reference-manager file, with its permanent link as URL; the same file as "
+                       "the record page's /records/{id}/cite.{format}.")
+def cite_record(record_id: int) -> Response:
+    args = read_query(request.args, (CITE_FORMAT,))
+    return download_response(citable_card(get_published(get_session(), record_id)), args["format"])
 
 
 @bp.post("/records")

@@ -6,6 +6,8 @@ from typing import Any
 from indexing.concepts import CONCEPT_GROUPS
 
 from ..countries import COUNTRY_CODES
+from ..citation import CITATION_FORMATS
+from ..licences import LICENCE_IDS
 from ..interchange import DATE_FIELDS, FIELD_ORDER, INT_FIELDS, PATHS, REQUIRED, TEXT_LIMITS
 from ..kinds import AUDIENCES, KIND_NAMES, LANGUAGES, LEVELS
 from ..models import VISIBILITIES
@@ -67,15 +69,25 @@ def _interchange_field(name: str) -> dict[str, Any]:
         return {"type": "string", "enum": list(LEVELS)}
     if name == "path":
         return {"type": "string", "enum": list(PATHS)}
+    if name == "licence":
+        return {"type": "string", "enum": list(LICENCE_IDS)}
     if name == "url":
         return {"type": "string", "maxLength": TEXT_LIMITS["url"], "pattern": r"^[hH][tT][tT][pP][sS]?://[^\s<>\"]+$"}
     return {"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS[name]}
 
 
+def _optional(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    # The normaliser reads null (and, but for the id, an empty string) in an optional field as the field left
+    # out; the export never writes either.
+    absent: list[dict[str, Any]] = [{"type": "null"}] if name == "id" else [{"type": "null"}, {"const": ""}]
+    return {"anyOf": [schema, *absent]}
+
+
 INTERCHANGE_RECORD = closed(
-    {name: _interchange_field(name) for name in FIELD_ORDER},
+    {name: _interchange_field(name) if name in REQUIRED else _optional(name, _interchange_field(name)) for name in FIELD_ORDER},
     required=list(REQUIRED),
-    description="A record in the interchange format: what the export writes, `kb import` reads and POST /records takes.",
+    description="A record in the interchange format: what the export writes, `kb import` reads and POST /records takes "
+                "(null or an empty string in an optional field means the field is left out).",
 )
 
 CARD_PROPERTIES: dict[str, Any] = {
@@ -159,7 +171,17 @@ SCHEMAS: dict[str, Any] = {
                              description="Where a curriculum resource sits in its learning path."),
         "versions": {"type": "array", "items": ref("RecordCard"), "description": "The same content in other languages."},
         "related": {"type": "array", "items": ref("RecordCard"), "description": "Related records in any language."},
-    }, required=[*CARD_PROPERTIES, "fields", "versions", "related"]),
+        "citation": ref("Citation"),
+    }, required=[*CARD_PROPERTIES, "fields", "versions", "related", "citation"]),
+    "Citation": closed({
+        "permalink": {"type": "string", "description": "The stable address of the record, by its external id."},
+        "licence": closed({"id": {"type": "string", "enum": list(LICENCE_IDS)}, "name": STR, "url": STR},
+                          description="What the record is published under (SPDX id)."),
+        "downloads": {"type": "array", "items": closed({
+            "format": {"type": "string", "enum": list(CITATION_FORMATS)}, "label": STR, "mimetype": STR, "url": STR})},
+        "references": {"type": "array", "items": closed({"style": STR, "name": STR, "text": STR}),
+                       "description": "The reference formatted in each citation style, in the interface language."},
+    }, description="How to cite a record."),
     "Theme": closed({"slug": STR, "labels": by_language(STR), "records": {"type": "integer", "minimum": 0},
                      "url": NULLABLE_STR, "search_url": STR}),
     "ThemeList": closed({"themes": {"type": "array", "items": ref("Theme")}}),

@@ -2,22 +2,17 @@
 from __future__ import annotations
 
 import io
-import json
 import re
 from typing import Any, Iterator
 
 from flask_babel import gettext as _
 
+from .. import citation
 from ..csv_safety import CsvWriter
 from ..i18n import country_name, join_names, language_name
-from ..kinds import KINDS
 from ..richtext import BULLETED, NUMBERED, text_blocks
 from ..search.vocabulary import audience_label, kind_label
 
-SOURCE_NAME = "M.I.C.R.O. knowledge base"
-# What reference managers call each kind of record, as the kind declares it.
-RIS_TYPES = {kind.name: kind.ris_type for kind in KINDS}
-CSL_TYPES = {kind.name: kind.csl_type for kind in KINDS}
 CSV_COLUMNS = ("number", "section", "available", "kind", "lang", "title", "organisation", "country", "city", "year",
                "url", "web_site", "summary", "note", "external_id")
 
@@ -128,71 +123,17 @@ def to_csv(data: dict[str, Any]) -> str:
     return buffer.getvalue()
 
 
-# -- RIS ------------------------------------------------------------------------------------------------
-
-def _ris_line(tag: str, value: Any) -> str:
-    return f"{tag}  - {one_line(str(value))}"
-
+# -- RIS and CSL-JSON (the formats of citing one record, kb_app.citation) -----------------------------------
 
 def to_ris(data: dict[str, Any]) -> str:
-    """RIS for reference managers (Zotero, EndNote): title, organisation as author and publisher, year, LA, URL."""
-    lines: list[str] = []
-    for entry in citable_entries(data):
-        card = entry["record"]
-        lines.append(_ris_line("TY", RIS_TYPES.get(card["kind"], "GEN")))
-        lines.append(_ris_line("TI", card["title"]))
-        if card.get("organisation"):
-            lines.append(_ris_line("AU", card["organisation"]))
-            lines.append(_ris_line("PB", card["organisation"]))
-        if card.get("year"):
-            lines.append(_ris_line("PY", card["year"]))
-        lines.append(_ris_line("LA", card["lang"]))
-        lines.append(_ris_line("UR", card["url"]))
-        if card.get("summary"):
-            lines.append(_ris_line("AB", card["summary"]))
-        if entry.get("note"):
-            lines.append(_ris_line("N1", entry["note"]))
-        for theme in card.get("themes") or []:
-            lines.append(_ris_line("KW", theme))
-        if card.get("external_id"):
-            lines.append(_ris_line("ID", card["external_id"]))
-        lines.append(_ris_line("DB", SOURCE_NAME))
-        lines.append("ER  - ")
-        lines.append("")
-    return "\r\n".join(lines)
+    """RIS for reference managers (Zotero, EndNote); the trainer's note becomes N1."""
+    return citation.to_ris(citation.ris_entry(entry["record"], note=entry.get("note")) for entry in citable_entries(data))
 
-
-# -- CSL-JSON -------------------------------------------------------------------------------------------
 
 def csl_items(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """CSL-JSON items (what citeproc processors and Zotero read); the organisation is the (institutional) author."""
-    items = []
-    for entry in citable_entries(data):
-        card = entry["record"]
-        item: dict[str, Any] = {
-            "id": card.get("external_id") or f"kb-{card['id']}",
-            "type": CSL_TYPES.get(card["kind"], "document"),
-            "title": card["title"],
-            "language": card["lang"],
-            "URL": card["url"],
-            "source": SOURCE_NAME,
-        }
-        if card.get("organisation"):
-            item["author"] = [{"literal": card["organisation"]}]
-            item["publisher"] = card["organisation"]
-        if card.get("year"):
-            item["issued"] = {"date-parts": [[int(card["year"])]]}
-        if card.get("country"):
-            item["publisher-place"] = ", ".join(p for p in (card.get("city"), country_name(card["country"], "en")) if p)
-        if card.get("summary"):
-            item["abstract"] = card["summary"]
-        if entry.get("note"):
-            item["note"] = entry["note"]
-        if card.get("themes"):
-            item["keyword"] = ", ".join(card["themes"])
-        items.append(item)
-    return items
+    """CSL-JSON items (what citeproc processors and Zotero read); the trainer's note becomes `note`."""
+    return [citation.csl_item(entry["record"], note=entry.get("note")) for entry in citable_entries(data)]
 
 
 def to_csl_json(data: dict[str, Any]) -> str:
-    return json.dumps(csl_items(data), ensure_ascii=False, indent=2) + "\n"
+    return citation.to_csl_json(csl_items(data))

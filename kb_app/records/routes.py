@@ -3,10 +3,15 @@ from __future__ import annotations
 
 import re
 
-from flask import render_template, url_for
+from flask import Response, redirect, render_template, url_for
+from sqlalchemy import select
 
+from ..citation import CITATION_FORMATS, download_response
 from ..db import get_session
-from ..discovery import get_published, record_detail
+from ..discovery import citable_card, get_published, record_detail
+from ..errors.handlers import ApiError
+from ..models import Record
+from ..schema_org import record_json_ld
 from ..i18n import resolve_ui_lang
 from ..kinds import kind_of
 from . import bp
@@ -56,4 +61,24 @@ def show(record_id: int) -> str:
         themes=[(t.slug, t.label(ui_lang)) for t in record.themes],
         curriculum=curriculum,
         api_url=data["api_url"],
+        json_ld=record_json_ld(record, data),
     )
+
+
+@bp.get("/records/id/<external_id>")
+def permalink(external_id: str) -> Response:
+    """The stable address of a record, by its external id: it leads to the record's page wherever that is now."""
+    record = get_session().scalar(select(Record).where(Record.external_id == external_id))
+    if record is None or not record.is_published:
+        raise ApiError(404, "not_found", f"no published record with the id {external_id[:120]!r}")
+    return redirect(url_for("records.show", record_id=record.id), code=302)
+
+
+@bp.get("/records/<int:record_id>/cite.<fmt>")
+def cite(record_id: int, fmt: str) -> Response:
+    """The record as a BibTeX, RIS or CSL-JSON file for a reference manager."""
+    citation_format = CITATION_FORMATS.get(fmt)
+    if citation_format is None:
+        raise ApiError(404, "not_found", f"no citation format {fmt[:40]!r} (known: {', '.join(CITATION_FORMATS)})")
+    return download_response(citable_card(get_published(get_session(), record_id)), fmt)
+

@@ -22,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..interchange import FieldError
 from ..kinds import PRACTICE, Field as KindField, Kind, kind_of
+from ..licences import DEFAULT_LICENCE, LICENCES, licence_of
 from ..models import Record
 from ..uploads import ACCEPT_ATTRIBUTE
 
@@ -109,6 +110,9 @@ def set_choices(form: RecordForm, *, languages: Iterable[tuple[str, str]], count
     form.lang.choices = [("", _("Detect from the text"))] + list(languages)
     form.country.choices = [("", _("— choose a country —"))] + list(countries)
     form.themes.choices = list(themes)
+    if "licence" in form._fields:
+        form.licence.choices = [("", _("%(licence)s (the catalogue's default)", licence=licence_of(None).name))] + [
+            (licence.spdx, str(licence.name)) for licence in LICENCES if licence.spdx != DEFAULT_LICENCE]
     if organisations is None:
         del form.organisation
     else:
@@ -117,7 +121,8 @@ def set_choices(form: RecordForm, *, languages: Iterable[tuple[str, str]], count
 
 def _typed_names(kind: Kind) -> tuple[str, ...]:
     """The form fields whose text goes to the normaliser as typed (free text, numbers, dates, codes)."""
-    return tuple(f.name for f in kind.fields if f.section and (f.input in (*_TYPED, "short") or f.type in ("lang", "country")))
+    return tuple(f.name for f in kind.fields
+                 if f.section and (f.input in (*_TYPED, "short") or f.type in ("lang", "country", "choice")))
 
 
 def record_form_data(record: Record) -> dict[str, Any]:
@@ -158,6 +163,7 @@ _MESSAGES: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"^must start with http"), lambda m: _("Enter a web address starting with http:// or https://.")),
     (re.compile(r"^(unknown theme|must be a list of theme)"), lambda m: _("Choose themes from the list.")),
     (re.compile(r"^unknown language code"), lambda m: _("Choose a language from the list.")),
+    (re.compile(r"^must be one of CC"), lambda m: _("Choose a licence from the list.")),
     (re.compile(r"^contains a NUL"), lambda m: _("This contains a character that is not allowed.")),
 )
 

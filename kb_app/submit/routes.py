@@ -55,7 +55,7 @@ from .submission import (
 log = logging.getLogger(__name__)
 SUBMITTERS = ("partner", "editor")
 # Copied from the original into a new translation: the facts that do not change with the language.
-TRANSLATION_KEEPS = ("country", "city", "year", "start_date", "end_date", "contact", "url")
+TRANSLATION_KEEPS = ("country", "city", "year", "start_date", "end_date", "contact", "url", "licence")
 
 
 def _upload_allowance() -> int:
