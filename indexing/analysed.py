@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from indexing.analyzers import LANGUAGES, WORD_PATTERN, normalise_term, spelling_word
 from indexing.documents import IndexDoc
@@ -11,12 +11,17 @@ from indexing.documents import IndexDoc
 @dataclass
 class AnalysedDoc:
     """A record with the index terms of its title, summary and body (in its language, in order)
-    and the surface words spelling suggestions are drawn from."""
+    and the surface words spelling suggestions are drawn from.
+
+    Attached files' passages (IndexDoc.passages) are body text: in the record's language they join
+    `terms["body"]`, in another language they are `other_bodies[lang]`, analysed with that language's analyzer.
+    """
 
     doc: IndexDoc
     lang: str
     terms: dict[str, list[str]]
     spelling: list[str]
+    other_bodies: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _terms(lang: str, text: str) -> list[str]:
@@ -36,7 +41,12 @@ def analyse_doc(doc: IndexDoc) -> AnalysedDoc:
         "summary": _terms(lang, doc.summary or ""),
         "body": _terms(lang, doc.body or ""),
     }
+    other_bodies: dict[str, list[str]] = {}
+    for passage in doc.passages:
+        passage_lang = passage.lang if passage.lang in LANGUAGES else lang
+        target = terms["body"] if passage_lang == lang else other_bodies.setdefault(passage_lang, [])
+        target.extend(_terms(passage_lang, passage.text))
     # Spelling suggestions come from titles and summaries: the words people search with.
     words = WORD_PATTERN.findall(doc.title or "") + WORD_PATTERN.findall(doc.summary or "")
     spelling = [w for w in map(spelling_word, words) if w]
-    return AnalysedDoc(doc, lang, terms, spelling)
+    return AnalysedDoc(doc, lang, terms, spelling, other_bodies)

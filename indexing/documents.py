@@ -6,6 +6,19 @@ from dataclasses import dataclass, field
 
 
 @dataclass
+class Passage:
+    """Text of a record that is none of its fields (a page of an attached file), in its own language.
+
+    Searched with the record (keyword and dense legs); a result found through it names `source` and `page`.
+    """
+
+    source: str
+    lang: str
+    text: str
+    page: int | None = None
+
+
+@dataclass
 class IndexDoc:
     """One record as indexed; `body` is all its other text, already joined by the caller."""
 
@@ -22,6 +35,7 @@ class IndexDoc:
     organisation: str | None = None
     year: int | None = None
     external_id: str | None = None
+    passages: list[Passage] = field(default_factory=list)
 
 
 # The keys a search can be filtered and faceted on; each is a field of IndexDoc ("theme" is `themes`).

@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -27,8 +27,9 @@ from indexing.backends import (
     new_dense_backend,
     open_keyword_backend,
 )
+from indexing.backends.faiss_dense import PASSAGE_SLOTS
 from indexing.concepts import Thesaurus
-from indexing.documents import FILTER_KEYS, IndexDoc
+from indexing.documents import FILTER_KEYS, IndexDoc, Passage
 from indexing.encoders import Encoder, load_encoder, passages
 from indexing.fusion import rrf_fuse
 from indexing.keyword_search import KeywordSettings, search_keywords
@@ -65,6 +66,8 @@ class EngineSettings:
     dense_min_score: float = 0.0  # drop dense results below this cosine
     passage_words: int = 120
     max_passages: int = 64
+    # Passages of a record's attached files (after its own text): a long report is searched in its first part.
+    max_attached_passages: int = 192
     max_query_chars: int = 1000  # longer queries are cut (ranking does not gain past this)
     batch_size: int = 256  # records per batch when (re)building
     # How much a concept mention counts in the record's title, summary and body.
@@ -218,6 +221,8 @@ class _Prepared:
     analysed: AnalysedDoc
     concepts: dict[str, float]
     vectors: np.ndarray
+    # Dense passage number -> the attached-file passage it embeds (the record's own passages come first).
+    attached: list[tuple[int, Passage]] = field(default_factory=list)
 
 
 class SearchEngine:
@@ -346,22 +351,42 @@ class SearchEngine:
         ):
             for concept_id, count in self.thesaurus.tag_terms(analysed.terms[part], analysed.lang).items():
                 weighted[concept_id] = weighted.get(concept_id, 0.0) + weight * count
+        # Attached files in other languages count like the body, each tagged in its own language.
+        for lang, terms in analysed.other_bodies.items():
+            for concept_id, count in self.thesaurus.tag_terms(terms, lang).items():
+                weighted[concept_id] = weighted.get(concept_id, 0.0) + s.concept_body_weight * count
         # Diminishing returns: the tenth mention says less than the first.
         return {cid: round(1.0 + math.log1p(w), 4) for cid, w in weighted.items()}
 
+    def _attached_passages(self, doc: IndexDoc, first: int) -> list[tuple[int, Passage]]:
+        """The record's attached-file texts cut into passages like its body, numbered from `first`."""
+        budget = min(self.settings.max_attached_passages, PASSAGE_SLOTS - first)
+        numbered: list[tuple[int, Passage]] = []
+        for item in doc.passages:
+            if len(numbered) >= budget:
+                break
+            chunks = passages("", "", item.text, self.settings.passage_words, budget - len(numbered))
+            for chunk in chunks:
+                if chunk.strip():
+                    numbered.append((first + len(numbered), Passage(item.source, item.lang, chunk, item.page)))
+        return numbered
+
     def _prepare(self, docs: Sequence[IndexDoc]) -> list[_Prepared]:
         docs = [self._normalised(d) for d in docs]
-        texts, counts = [], []
+        texts, counts, attached = [], [], []
         for doc in docs:
             parts = passages(doc.title, doc.summary, doc.body, self.settings.passage_words, self.settings.max_passages)
+            extra = self._attached_passages(doc, len(parts))
             texts.extend(parts)
-            counts.append(len(parts))
+            texts.extend(p.text for _, p in extra)
+            counts.append(len(parts) + len(extra))
+            attached.append(extra)
         vectors = self.encoder.encode(texts)
         prepared, offset = [], 0
-        for doc, n in zip(docs, counts, strict=True):
+        for doc, n, extra in zip(docs, counts, attached, strict=True):
             # Each text is analysed once: the keyword backend and the concept tagger share it.
             analysed = analyse_doc(doc)
-            prepared.append(_Prepared(analysed, self._concept_weights(analysed), vectors[offset : offset + n]))
+            prepared.append(_Prepared(analysed, self._concept_weights(analysed), vectors[offset : offset + n], extra))
             offset += n
         return prepared
 
@@ -370,12 +395,13 @@ class SearchEngine:
         if doc.lang in LANGUAGES:
             return doc
         lang = detect_language(" ".join((doc.title, doc.summary, doc.body[:1000])))
-        return IndexDoc(**{**asdict(doc), "lang": lang})
+        return replace(doc, lang=lang)
 
     @staticmethod
     def _apply(gen: _Generation, prepared: list[_Prepared]) -> None:
         gen.dirty = True
         gen.store.put([(p.analysed.doc, p.concepts) for p in prepared])
+        gen.store.put_passages({p.analysed.doc.id: p.attached for p in prepared})
         gen.keyword.add([p.analysed for p in prepared])
         for p in prepared:
             gen.dense.add(p.analysed.doc.id, p.vectors)
@@ -593,6 +619,7 @@ class SearchEngine:
             # The dense leg (torch and FAISS release the GIL) runs beside the keyword leg
             # (pure-Python Whoosh), so a hybrid query costs about the slower of the two.
             dense = None
+            query_vector = None
             if query.mode in ("hybrid", "semantic"):
                 dense = self._dense_pool().submit(self._semantic_leg, text, allowed)
             if query.mode in ("hybrid", "keyword"):
@@ -602,7 +629,7 @@ class SearchEngine:
                 lists["keyword"] = self._expand_keyword([(h.id, h.score) for h in found.hits], concept_list)
                 suggestion = found.suggestion
             if dense is not None:
-                lists["semantic"] = dense.result()
+                lists["semantic"], query_vector = dense.result()
             if query.mode == "hybrid":
                 lists["concept"] = concept_list
                 ranked = rrf_fuse(lists, self.settings.rrf_k, self._weights())
@@ -612,7 +639,7 @@ class SearchEngine:
                 (rid, s) for rid, s in ranked if rid in self._gen.store.meta and (allowed is None or rid in allowed)
             ]
             page_ids = ranked[(page - 1) * per_page : page * per_page]
-            hits = self._explain(page_ids, lang, text, matches, lists, concept_list)
+            hits = self._explain(page_ids, lang, text, matches, lists, concept_list, query_vector)
             return SearchResults(
                 query_lang=lang,
                 total=len(ranked),
@@ -636,10 +663,11 @@ class SearchEngine:
                 self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kb-dense")
             return self._pool
 
-    def _semantic_leg(self, text: str, allowed: set[int] | None) -> list[tuple[int, float]]:
+    def _semantic_leg(self, text: str, allowed: set[int] | None) -> tuple[list[tuple[int, float]], np.ndarray]:
+        """The dense leg's results, and the query vector (to tell which passage of a hit matched)."""
         vector = self.encoder.encode([text])[0]
         found = self._gen.dense.search(vector, self.settings.overfetch, allowed)
-        return [(rid, score) for rid, score in found if score >= self.settings.dense_min_score]
+        return [(rid, score) for rid, score in found if score >= self.settings.dense_min_score], vector
 
     def _weights(self) -> dict[str, float]:
         s = self.settings
@@ -700,13 +728,39 @@ class SearchEngine:
                 found.append(label)
         return found
 
-    def _explain(self, page_ids, lang, text, matches, lists, concept_list) -> list[Hit]:
+    def _found_in(
+        self, rid: int, attached: dict[int, Passage], text: str, own_terms: set[str], semantic: bool, keyword: bool,
+        query_vector: np.ndarray | None,
+    ) -> tuple[Passage, set[str]] | None:
+        """The attached-file passage that found this record, with the query terms it holds; None when the
+        record's own text did (its best dense passage is its own, or its own text has the query words)."""
+        if semantic and query_vector is not None:
+            vectors = self._gen.dense.vectors(rid)
+            if len(vectors):
+                best = int(np.argmax(vectors @ np.asarray(query_vector, dtype=np.float32)))
+                if best in attached:
+                    passage = attached[best]
+                    return passage, set(terms_of(passage.lang, text))
+        if keyword and not own_terms:
+            best_passage, best_terms = None, set()
+            for n in sorted(attached):
+                passage = attached[n]
+                wanted = set(terms_of(passage.lang, text))
+                shared = wanted & term_set(passage.lang, passage.text)
+                if len(shared) > len(best_terms):
+                    best_passage, best_terms = passage, shared
+            if best_passage is not None:
+                return best_passage, best_terms
+        return None
+
+    def _explain(self, page_ids, lang, text, matches, lists, concept_list, query_vector=None) -> list[Hit]:
         ranks = {
             name: {rid: (rank, score) for rank, (rid, score) in enumerate(ranked, start=1)}
             for name, ranked in lists.items()
         }
         concept_ranks = {rid: rank for rank, (rid, _) in enumerate(concept_list, start=1)}
         texts = self._gen.store.texts([rid for rid, _ in page_ids])
+        attached_by_record = self._gen.store.passages([rid for rid, _ in page_ids])
         query_concepts = [m.id for m in matches]
         hits = []
         for rid, score in page_ids:
@@ -741,16 +795,25 @@ class SearchEngine:
             wanted = set(terms_of(meta.lang, text))
             for cid in query_concepts:
                 wanted |= self.thesaurus.label_terms(cid, meta.lang)
-            hits.append(
-                Hit(
-                    rid,
-                    float(score),
-                    make_snippet(meta.lang, title, summary, body, wanted, analysed=analysed),
-                    matched_by,
-                    meta.lang,
-                    meta.external_id,
+            snippet = None
+            attached = attached_by_record.get(rid)
+            if attached:
+                keyword_info = matched_by["keyword"]
+                own_terms = wanted & (term_set(meta.lang, title) | {t for w in analysed.values() for _, _, t in w if t})
+                found = self._found_in(
+                    rid, attached, text, own_terms, matched_by["semantic"] is not None, keyword_info is not None,
+                    query_vector,
                 )
-            )
+                if found is not None:
+                    passage, passage_terms = found
+                    matched_by["found_in"] = {"file": passage.source, "page": passage.page, "lang": passage.lang}
+                    snippet = make_snippet(passage.lang, "", "", passage.text, passage_terms)
+                    if keyword_info is not None and not keyword_info["terms"]:
+                        words = [u.text for u in parse_query(text) if set(terms_of(passage.lang, u.text)) & passage_terms]
+                        keyword_info["terms"] = words
+            if snippet is None:
+                snippet = make_snippet(meta.lang, title, summary, body, wanted, analysed=analysed)
+            hits.append(Hit(rid, float(score), snippet, matched_by, meta.lang, meta.external_id))
         return hits
 
     def related(self, doc_id: int, k: int = 10) -> list[Hit]:

@@ -11,7 +11,7 @@ from typing import Iterator
 
 import numpy as np
 
-from indexing.documents import IndexDoc
+from indexing.documents import IndexDoc, Passage
 
 STORE_FILE = "records.sqlite"
 
@@ -21,6 +21,10 @@ CREATE TABLE IF NOT EXISTS records (
     external_id TEXT, kind TEXT, lang TEXT, title TEXT, summary TEXT, body TEXT,
     themes TEXT, country TEXT, audience TEXT, level TEXT, organisation TEXT, year INTEGER,
     concepts TEXT
+);
+CREATE TABLE IF NOT EXISTS passages (
+    record_id INTEGER, n INTEGER, source TEXT, lang TEXT, page INTEGER, text TEXT,
+    PRIMARY KEY (record_id, n)
 )
 """
 
@@ -54,7 +58,7 @@ class RecordStore:
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(_SCHEMA)
+        self._db.executescript(_SCHEMA)
         self.meta: dict[int, RecordMeta] = {}
         self.by_concept: dict[str, dict[int, float]] = {}
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -139,8 +143,34 @@ class RecordStore:
     def delete(self, record_ids: list[int]) -> None:
         with self._lock:
             self._transaction("DELETE FROM records WHERE id = ?", [(rid,) for rid in record_ids])
+            self._transaction("DELETE FROM passages WHERE record_id = ?", [(rid,) for rid in record_ids])
             for rid in record_ids:
                 self._forget(rid)
+
+    def put_passages(self, by_record: dict[int, list[tuple[int, Passage]]]) -> None:
+        """Replace the attached-file passages of these records (numbered as in the dense index)."""
+        if not by_record:
+            return
+        rows = [(rid, n, p.source, p.lang, p.page, p.text) for rid, items in by_record.items() for n, p in items]
+        with self._lock:
+            self._transaction("DELETE FROM passages WHERE record_id = ?", [(rid,) for rid in by_record])
+            if rows:
+                self._transaction("INSERT INTO passages VALUES (?,?,?,?,?,?)", rows)
+
+    def passages(self, record_ids: list[int] | None) -> dict[int, dict[int, Passage]]:
+        """The attached-file passages of the given records (None: of every record): id -> number -> passage."""
+        if record_ids is not None and not record_ids:
+            return {}
+        statement, args = "SELECT record_id, n, source, lang, page, text FROM passages", []
+        if record_ids is not None:
+            statement += f" WHERE record_id IN ({','.join('?' * len(record_ids))})"
+            args = list(record_ids)
+        with self._lock:
+            rows = self._db.execute(statement, args).fetchall()
+        found: dict[int, dict[int, Passage]] = {}
+        for rid, n, source, lang, page, text in rows:
+            found.setdefault(rid, {})[n] = Passage(source, lang, text or "", page)
+        return found
 
     def texts(self, record_ids: list[int]) -> dict[int, tuple[str, str, str]]:
         """(title, summary, body) of the given records."""
@@ -160,6 +190,7 @@ class RecordStore:
                 "SELECT id, kind, lang, title, summary, body, themes, country, audience, level, organisation, year,"
                 " external_id FROM records"
             ).fetchall()
+        attached = self.passages(None)
         for r in rows:
             yield IndexDoc(
                 r[0],
@@ -175,6 +206,7 @@ class RecordStore:
                 r[10],
                 r[11],
                 r[12],
+                [attached[r[0]][n] for n in sorted(attached.get(r[0], {}))],
             )
 
     def __len__(self) -> int:

@@ -43,9 +43,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     from . import db, i18n, request_limits, richtext, search_service, security
+    from .documents import reading
 
     db.init_app(app)
     search_service.init_app(app)
+    reading.init_app(app)
     security.init_app(app)
     request_limits.init_app(app)
     i18n.init_app(app)

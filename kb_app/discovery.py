@@ -19,7 +19,7 @@ from .i18n import resolve_ui_lang
 from .licences import licence_data
 from .errors.handlers import ApiError
 from .kinds import AUDIENCES, KIND_NAMES, LANGUAGES, LEVELS
-from .models import Module, Record
+from .models import Attachment, Module, Record
 from .search_service import get_search_service
 
 FILTERS = ("kind", "lang", "theme", "country", "audience", "level")
@@ -219,7 +219,19 @@ def record_detail(session: Session, record: Record, related: int = 6) -> dict[st
     related_records = load_in_order(session, [h.id for h in hits if h.id != record.id and h.id not in version_ids])
     data["related"] = [record_card(r) for r in related_records[:related]]
     data["citation"] = citation_data(record, resolve_ui_lang())
+    data["attachments"] = [attachment_card(a) for a in record.attachments]
     return data
+
+
+def attachment_card(attachment: Attachment) -> dict[str, Any]:
+    """A file of a record as its page and the API list it: what it is, its language and pages, and whether its
+    text could be read."""
+    return {
+        "id": attachment.id, "filename": attachment.filename, "content_type": attachment.content_type,
+        "size": attachment.size, "lang": attachment.lang, "pages": attachment.page_count,
+        "text": attachment.text_status, "text_problem": attachment.text_problem,
+        "url": url_for("submit.attachment", attachment_id=attachment.id, _external=True),
+    }
 
 
 def get_published(session: Session, record_id: int) -> Record:

@@ -24,6 +24,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 ROLES = ("admin", "editor", "partner", "trainer")
 STATUSES = ("draft", "submitted", "changes_requested", "published", "rejected")
 VISIBILITIES = ("private", "unlisted", "public")
+# What became of an attachment's text: waiting, being read, read (ok), nothing readable, refused, or not a document.
+TEXT_STATUSES = ("pending", "extracting", "ok", "no_text", "refused", "none")
 # The largest row id: ids are INTEGER columns, 32-bit on PostgreSQL.
 MAX_ROW_ID = 2**31 - 1
 
@@ -251,6 +253,17 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     stored_name: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The text read from the file (kb_app.documents): read once, outside the request, and kept, so that a
+    # reindex never reads the file again. text_status is one of TEXT_STATUSES; text_problem a refusal code.
+    text_status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    text_problem: Mapped[Optional[str]] = mapped_column(String(40))
+    text_content: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    text_chars: Mapped[Optional[int]] = mapped_column(Integer)
+    lang: Mapped[Optional[str]] = mapped_column(String(2))
+    page_count: Mapped[Optional[int]] = mapped_column(Integer)
+    text_claimed_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    # The draft was started from this file: its fields are filled in from the text once it is read.
+    prefill: Mapped[bool] = mapped_column(Boolean, default=False)
 
     record: Mapped[Record] = relationship(back_populates="attachments")
 

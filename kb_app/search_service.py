@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from indexing import EngineSettings, IndexDoc, SearchEngine, SearchQuery, SearchResults
 
 from .db import latest_change_seq
+from .documents.reading import attachment_passages
 from .kinds import kind_of
 from .models import IndexChange, Record
 
@@ -26,7 +27,8 @@ SYNC_BATCH = 500  # records encoded and written per step when replaying many cha
 
 
 def record_to_doc(record: Record) -> IndexDoc:
-    """What the search library sees of a record: its text by field and the facets it is filtered on."""
+    """What the search library sees of a record: its text by field, its attached files' text (read once and
+    stored, see kb_app.documents) as passages in their own language, and the facets it is filtered on."""
     kind = kind_of(record.kind)
     extra = [getattr(record, f) for f in kind.indexed_extra_fields] if kind is not None else []
     body = "\n\n".join(str(part) for part in [record.body, *extra] if part)
@@ -34,7 +36,7 @@ def record_to_doc(record: Record) -> IndexDoc:
         id=record.id, kind=record.kind, lang=record.lang, title=record.title, summary=record.summary or "",
         body=body, themes=[t.slug for t in record.themes], country=record.country, audience=record.audience,
         level=record.level, organisation=record.organisation.name if record.organisation else None,
-        year=record.year, external_id=record.external_id,
+        year=record.year, external_id=record.external_id, passages=attachment_passages(record),
     )
 
 
@@ -119,7 +121,8 @@ class SearchService:
 
     def _published_docs(self, session: Session, ids: list[int] | None = None) -> Iterator[IndexDoc]:
         query = (select(Record).where(Record.status == "published")
-                 .options(selectinload(Record.themes), selectinload(Record.organisation)).order_by(Record.id))
+                 .options(selectinload(Record.themes), selectinload(Record.organisation),
+                          selectinload(Record.attachments)).order_by(Record.id))
         if ids is not None:
             query = query.where(Record.id.in_(ids))
         last = 0

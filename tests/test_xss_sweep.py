@@ -91,7 +91,9 @@ NOT_FREE_TEXT = {
     "curriculum_paths": {"slug": "corpus only", "audience": "code"},
     "modules": {"slug": "corpus only"},
     "revisions": {"action": "code", "status": "code"},
-    "attachments": {"content_type": "sniffed", "sha256": "server-made", "stored_name": "server-made"},
+    "attachments": {"content_type": "sniffed", "sha256": "server-made", "stored_name": "server-made",
+                    "text_status": "code", "text_problem": "code", "lang": "code (the text itself is swept in "
+                    "test_documents_search: a payload inside a document)"},
     "reading_lists": {"audience": "code", "notes_lang": "code", "visibility": "code", "share_token": "server-made"},
     "login_attempts": {"key": "server-made, never shown"},
     "sign_in_sessions": {"key_hash": "server-made", "user_agent": "browser-sent, stored for the audit, never shown"},

@@ -102,6 +102,9 @@ class TantivyBackend:
                 for part in TEXT_PARTS:
                     if analysed.terms[part]:
                         entry.add_pre_tokenized_text(text_field(part, analysed.lang), _tokens(analysed.terms[part]))
+                for lang, terms in analysed.other_bodies.items():  # attached files in other languages
+                    if terms:
+                        entry.add_pre_tokenized_text(text_field("body", lang), _tokens(terms))
                 writer.add_document(entry)
 
     def delete(self, record_ids: Iterable[int]) -> None:

@@ -98,6 +98,8 @@ class WhooshBackend:
             }
             for part in TEXT_PARTS:
                 values[text_field(part, analysed.lang)] = " ".join(analysed.terms[part])
+            for lang, terms in analysed.other_bodies.items():  # attached files in other languages
+                values[text_field("body", lang)] = " ".join(terms)
             writer.update_document(**{k: v for k, v in values.items() if v})
 
     def delete(self, record_ids: Iterable[int]) -> None:

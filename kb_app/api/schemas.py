@@ -122,6 +122,9 @@ MATCHED_BY = {
             "concepts": {"type": "array", "items": {"type": "object", "properties": {
                 "id": STR, "label": STR, "doc_label": STR}, "required": ["id", "label"]}}},
             "required": ["rank", "concepts"]}]},
+        "found_in": {"anyOf": [{"type": "null"}, {"type": "object", "description": "The attached file (and PDF page) "
+                     "whose text matched, when the record's own text did not.", "properties": {
+                         "file": STR, "page": NULLABLE_INT, "lang": STR}, "required": ["file"]}]},
     },
     "required": ["keyword", "semantic", "concept"],
 }
@@ -172,7 +175,14 @@ SCHEMAS: dict[str, Any] = {
         "versions": {"type": "array", "items": ref("RecordCard"), "description": "The same content in other languages."},
         "related": {"type": "array", "items": ref("RecordCard"), "description": "Related records in any language."},
         "citation": ref("Citation"),
-    }, required=[*CARD_PROPERTIES, "fields", "versions", "related", "citation"]),
+        "attachments": {"type": "array", "description": "Files attached to the record; their text is searched.",
+                        "items": closed({"id": INT, "filename": STR, "content_type": STR, "size": INT,
+                                         "lang": {"type": ["string", "null"], "enum": [*LANGUAGES, None]},
+                                         "pages": NULLABLE_INT,
+                                         "text": {"type": "string", "enum": ["pending", "extracting", "ok",
+                                                                             "no_text", "refused", "none"]},
+                                         "text_problem": NULLABLE_STR, "url": STR})},
+    }, required=[*CARD_PROPERTIES, "fields", "versions", "related", "citation", "attachments"]),
     "Citation": closed({
         "permalink": {"type": "string", "description": "The stable address of the record, by its external id."},
         "licence": closed({"id": {"type": "string", "enum": list(LICENCE_IDS)}, "name": STR, "url": STR},

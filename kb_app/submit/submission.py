@@ -12,6 +12,7 @@ from werkzeug.datastructures import FileStorage
 from indexing import detect_language
 
 from ..catalogue import add_revision, apply_record, new_record, snapshot
+from ..documents.reading import get_text_reader, initial_text_status
 from ..db import get_session
 from ..i18n import resolve_ui_lang
 from ..interchange import FieldError, InvalidRecord, normalise_record
@@ -167,9 +168,17 @@ def save_practice(form: PracticeForm, user: User, record: Record | None, origina
     if created or snapshot(record) != before:
         add_revision(db, record, "created" if created else "edited", user)
     for item in stored:
-        record.attachments.append(Attachment(filename=item.filename, content_type=item.content_type, size=item.size,
-                                             sha256=item.sha256, stored_name=item.stored_name))
+        record.attachments.append(new_attachment(item))
         add_revision(db, record, "attachment_added", user, comment=item.filename)
     db.commit()
+    if stored:
+        get_text_reader(current_app).kick()  # the text is read outside this request, then the record reindexed
     log.info("account %s %s record %s", user.id, "created" if created else "saved", record.id)
     return record
+
+
+def new_attachment(item: StoredFile, prefill: bool = False) -> Attachment:
+    """The row for a kept file; a document's text is then read by the background reader (kb_app.documents)."""
+    return Attachment(filename=item.filename, content_type=item.content_type, size=item.size, sha256=item.sha256,
+                      stored_name=item.stored_name, text_status=initial_text_status(item.content_type),
+                      prefill=prefill)
