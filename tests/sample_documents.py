@@ -164,3 +164,16 @@ def wrong_mimetype_odt() -> bytes:
         entries = {name: archive.read(name) for name in archive.namelist()}
     entries["mimetype"] = b"application/vnd.oasis.opendocument.spreadsheet"
     return _zip(entries, compression=zipfile.ZIP_STORED)
+
+
+def long_pdf(text: str, pages: int) -> bytes:
+    """A PDF of `pages` copies of one page of text (quick to make, as slow to read as distinct pages)."""
+    import pypdf
+
+    page = pypdf.PdfReader(io.BytesIO(pdf_file([text]))).pages[0]
+    writer = pypdf.PdfWriter()
+    for _ in range(pages):
+        writer.add_page(page)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

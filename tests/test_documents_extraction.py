@@ -13,6 +13,7 @@ from sample_documents import (
     docx_file,
     encrypted_pdf,
     external_entity_docx,
+    long_pdf,
     malformed_pdf,
     odt_file,
     pdf_file,
@@ -88,10 +89,10 @@ def test_the_external_entity_is_never_resolved(tmp_path: Path) -> None:
 
 def test_a_file_that_takes_too_long_keeps_what_was_read_in_time(tmp_path: Path) -> None:
     # Many pages of text and a tiny time allowance: the child stops itself and keeps the pages read so far.
-    data = pdf_file(["Microcredito e garanzie per imprese di migranti. " * 60] * 400)
-    outcome = _isolated(tmp_path, data, PDF, Limits(max_seconds=0.3, max_pages=1000, max_chars=10**8))
+    data = long_pdf("Microcredito e garanzie per imprese di migranti. " * 60, 1500)
+    outcome = _isolated(tmp_path, data, PDF, Limits(max_seconds=2, max_pages=2000, max_chars=10**8))
     assert outcome.code is None and outcome.extracted.truncated
-    assert outcome.extracted.pages == 400 and 0 < max(b.page for b in outcome.extracted.blocks) < 400
+    assert outcome.extracted.pages == 1500 and 0 < max(b.page for b in outcome.extracted.blocks) < 1500
 
 
 def test_a_crash_in_the_reader_is_reported_not_raised(tmp_path: Path) -> None:

@@ -19,10 +19,12 @@ from .extract import Block, Extracted
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 
 
+LONG_TEXT = 1000  # characters: a field allowed this much is prose a document section can fill
+
+
 def _prefilled(kind: Kind) -> tuple[str, ...]:
-    """A kind's fields that a document's sections can fill: its summary and its searched texts (the body
-    takes everything no heading claims)."""
-    return tuple(f.name for f in kind.fields if f.type == "text" and (f.name == "summary" or f.indexed))
+    """A kind's prose fields, which a document's sections can fill (the body takes what no heading claims)."""
+    return tuple(f.name for f in kind.fields if f.type == "text" and (f.limit or 0) >= LONG_TEXT)
 
 
 PREFILL_FIELDS: dict[str, tuple[str, ...]] = {kind.name: _prefilled(kind) for kind in KINDS}
