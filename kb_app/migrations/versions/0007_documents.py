@@ -1,14 +1,14 @@
 """attachments keep the text read from them (language, pages, status) for search and drafts from a file
 
 Revision ID: 0007_documents
-Revises: 0003_trust
+Revises: 0005_harvest
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "0007_documents"
-down_revision = "0003_trust"
+down_revision = "0005_harvest"
 branch_labels = None
 depends_on = None
 
