@@ -61,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .submit import bp as submit_bp
     from .review import bp as review_bp
     from .lists import bp as lists_bp
+    from .harvest import bp as harvest_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(search_bp)
@@ -70,4 +71,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(submit_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(lists_bp)
+    app.register_blueprint(harvest_bp)
     return app

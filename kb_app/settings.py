@@ -61,6 +61,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KB_RATE_LIMIT_PER_MINUTE", "120", "Anonymous API requests per client IP per minute (tokens get ten times more).", int),
     Setting("KB_LOGIN_ATTEMPTS_PER_15MIN", "10", "Failed sign-ins allowed per account and IP in 15 minutes.", int),
     Setting("KB_MAIL_SERVER", "", "SMTP host for password-reset mail (empty: the reset link is written to the log)."),
+    Setting("KB_ADMIN_EMAIL", "kb-admin@example.org", "Contact address of whoever runs the service, given to harvesters (OAI-PMH Identify, /catalogue.jsonld)."),
+    Setting("KB_OAI_PAGE_SIZE", "100", "Records per OAI-PMH list response; a resumption token fetches the next ones.", _count),
     Setting("KB_SESSION_HOURS", "12", "Hours after which a signed-in session expires.", float),
     Setting("KB_HTTPS", "false", "Set when served over HTTPS (behind a proxy): cookies get the Secure flag and HSTS is sent.", _bool),
     Setting("KB_LOG_LEVEL", "INFO", "Logging level (DEBUG, INFO, WARNING, ERROR)."),
