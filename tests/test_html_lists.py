@@ -587,3 +587,38 @@ def test_suggestions_come_from_related_records_in_other_languages(kb: KB, client
 
     sign_in(client, kb.other_trainer)
     assert client.get(f"/lists/{list_id}").status_code == 404
+
+
+def test_a_heading_goes_where_the_owner_places_it(app: Flask) -> None:
+    kb = add_people_and_records(app)
+    client = sign_in(app.test_client(), kb.trainer)
+    list_id = new_list(client)
+    first = add_record(client, list_id, kb.records["pr-it-901"])
+    second = add_record(client, list_id, kb.records["pr-es-901"])
+    assert client.post(f"/lists/{list_id}/headings", data={"heading": "Part 2", "before": str(second)}).status_code == 303
+    assert client.post(f"/lists/{list_id}/headings", data={"heading": "Part 1", "before": str(first)}).status_code == 303
+    assert client.post(f"/lists/{list_id}/headings", data={"heading": "Reading at home", "before": ""}).status_code == 303
+    assert titles_in_order(list_json(client, list_id)) == [
+        "Part 1", "Microcredito e tutoraggio per donne migranti a Roma", "Part 2",
+        "Microcréditos con acompañamiento para emprendedores inmigrantes", "Reading at home"]
+    # An entry of another list is not a place in this one.
+    other = new_list(client, title="Other")
+    stranger = add_record(client, other, kb.records["rs-en-901"])
+    assert client.post(f"/lists/{list_id}/headings", data={"heading": "X", "before": str(stranger)}).status_code == 404
+
+
+def test_the_owners_handout_and_exports_of_a_shared_list_link_with_its_token(app: Flask) -> None:
+    kb = add_people_and_records(app)
+    client = sign_in(app.test_client(), kb.trainer)
+    list_id = new_list(client, visibility="unlisted")
+    add_record(client, list_id, kb.records["pr-it-901"])
+    with app.app_context():
+        token = get_session().get(ReadingList, list_id).share_token
+    online = f"/lists/{list_id}?token={token}"
+    assert f'href="http://localhost{online}"' in client.get(f"/lists/{list_id}/handout?ui=it").get_data(as_text=True)
+    assert f"Online: http://localhost{online}" in client.get(f"/lists/{list_id}/export.md?ui=en").get_data(as_text=True)
+    # Which is the link that works for everyone else.
+    visitor = app.test_client()
+    assert visitor.get(online).status_code == 200 and visitor.get(f"/lists/{list_id}").status_code == 404
+    page = visitor.get(online).get_data(as_text=True)
+    assert "Public reading lists" not in page.split('class="breadcrumbs"')[1].split("</nav>")[0]

@@ -90,6 +90,9 @@ def list_data(session: Session, reading_list: ReadingList, viewer: User | None,
               token: str | None = None) -> dict[str, Any]:
     """Everything the list page and its JSON twin show (the exports render this too)."""
     owner_view = can_edit(viewer, reading_list)
+    if owner_view and reading_list.visibility == "unlisted":
+        # The owner's handout and exports go to other people: their links must carry the share token.
+        token = reading_list.share_token
     data = list_summary(reading_list)
     data.update({
         "created_at": reading_list.created_at.isoformat(timespec="seconds") + "Z",

@@ -60,8 +60,14 @@ def add_record(reading_list: ReadingList, record: Record, note: str = "") -> Rea
     return _append(reading_list, ReadingListItem(record=record, note=note.strip()))
 
 
-def add_heading(reading_list: ReadingList, heading: str) -> ReadingListItem:
-    return _append(reading_list, ReadingListItem(heading=heading.strip(), note=""))
+def add_heading(reading_list: ReadingList, heading: str, before: ReadingListItem | None = None) -> ReadingListItem:
+    """A section heading at the end, or just before the given entry (so the records after it fall under it)."""
+    item = _append(reading_list, ReadingListItem(heading=heading.strip(), note=""))
+    if before is not None:
+        ordered = [i for i in sorted(reading_list.items, key=lambda i: i.position) if i is not item]
+        ordered.insert(ordered.index(before), item)
+        _renumber(reading_list, ordered)
+    return item
 
 
 def find_item(reading_list: ReadingList, item_id: int) -> ReadingListItem | None:

@@ -86,6 +86,8 @@ class NoteForm(FlaskForm):
 
 class HeadingForm(FlaskForm):
     heading = StringField(_l("Section heading"), filters=[_strip], validators=[DataRequired(), Length(max=TITLE_MAX)])
+    # The entry the heading goes before; empty puts it at the end.
+    before = IntegerField(_l("Place it"), validators=[Optional()])
 
 
 class MoveForm(FlaskForm):

@@ -323,8 +323,9 @@ def add_section(list_id: int) -> BaseResponse:
             flash(_("A section heading needs some text (at most 200 characters)."))
             return _back_to(reading_list)
         raise _form_expired()
+    before = _item_or_404(reading_list, form.before.data) if form.before.data else None
     try:
-        item = add_heading(reading_list, form.heading.data)
+        item = add_heading(reading_list, form.heading.data, before)
     except ListFull:
         raise ApiError(400, "list_full", _("This list is full: remove some entries first.")) from None
     session.commit()
