@@ -14,7 +14,7 @@ class NewTokenForm(FlaskForm):
         DataRequired(message=_l("Give the token a name, so that you can recognise it later.")),
         Length(max=MAX_NAME, message=_l("A token name has at most %(n)s characters.", n=MAX_NAME)),
     ], description=_l("What the token is for, e.g. “thesis notebook” or “partner dashboard”."),
-        render_kw={"maxlength": MAX_NAME, "autocomplete": "off"})
+        render_kw={"autocomplete": "off"})
 
 
 class RevokeTokenForm(FlaskForm):

@@ -73,7 +73,7 @@ class AccountForm(FlaskForm):
     """An administrator creates an account; without a password the person gets a link to choose one."""
 
     email = _email_field(_l("E-mail address"))
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)], render_kw={"maxlength": 200})
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[])
     organisation = SelectField(
         _l("Organisation"), choices=[],
@@ -92,7 +92,7 @@ class AccountForm(FlaskForm):
 
 
 class AccountEditForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)], render_kw={"maxlength": 200})
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), choices=[])
     organisation = SelectField(_l("Organisation"), choices=[])
 
@@ -107,18 +107,16 @@ class AccountEditForm(FlaskForm):
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(message=_REQUIRED), Length(max=200)],
-                       render_kw={"maxlength": 200})
-    short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=60)], render_kw={"maxlength": 60})
+    name = StringField(_l("Name"), validators=[DataRequired(message=_REQUIRED), Length(max=200)])
+    short_name = StringField(_l("Short name"), validators=[Optional(), Length(max=60)])
     slug = StringField(_l("Identifier"), validators=[Optional(), Length(max=80), Regexp(
         r"^[a-z0-9][a-z0-9\-]*$", message=_l("Use lower-case letters, digits and hyphens."))],
-        description=_l("Used in imports and exports; made from the name when left empty."),
-        render_kw={"maxlength": 80})
+        description=_l("Used in imports and exports; made from the name when left empty."))
     country = SelectField(_l("Country"), choices=[], validate_choice=True)
-    city = StringField(_l("City"), validators=[Optional(), Length(max=120)], render_kw={"maxlength": 120})
+    city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
     is_partner = BooleanField(_l("Partner of the M.I.C.R.O. network"))
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)],
-                                render_kw={"rows": 4, "maxlength": 5000})
+                                render_kw={"rows": 4})
 
     def __init__(self, *args: Any, countries: list[tuple[str, str]] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)

@@ -15,5 +15,5 @@ class DecisionForm(FlaskForm):
         _l("Comment for the partner"),
         description=_l("Say what to change, or why. Required to request changes, reject or unpublish."),
         validators=[Length(max=5000, message=_l("At most %(max)d characters."))],
-        render_kw={"rows": 4, "maxlength": 5000, "dir": "auto"},
+        render_kw={"rows": 4, "dir": "auto"},
     )

@@ -37,9 +37,9 @@ class CheckboxListField(SelectMultipleField):
 def _render_kw(spec: KindField) -> dict[str, Any]:
     kw: dict[str, Any] = {}
     if spec.input in ("line", "area", "url"):
+        # No maxlength: a browser cuts pasted text at it without a word, and the cut-off part is lost work.
+        # The normaliser refuses over-long text with the limit named, and the form comes back with the text kept.
         kw["dir"] = "auto"
-        if spec.limit is not None:
-            kw["maxlength"] = spec.limit
     if spec.rows:
         kw["rows"] = spec.rows
     if spec.input == "files":
