@@ -42,8 +42,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for noisy in ("alembic", "sentence_transformers", "httpx", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    from . import db, i18n, request_limits, richtext, search_service, security
+    from . import bidi, db, i18n, request_limits, richtext, search_service, security
     from .documents import reading
+
+    # Set before any template compiles: the hook is compiled into every {{ ... }} output.
+    app.jinja_env.finalize = bidi.finalize
 
     db.init_app(app)
     search_service.init_app(app)

@@ -24,7 +24,8 @@ ALLOWED_TYPES: dict[str, str] = {
 }
 ACCEPT_ATTRIBUTE = ".pdf,.docx,.odt,.png,.jpg,.jpeg"
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+# Path and control characters, and direction controls (U+202A-U+202E, U+2066-U+2069: "cv\u202efdp.exe" reads as "cvexe.pdf").
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|\u202a-\u202e\u2066-\u2069]+")
 _STORED_NAME = re.compile(r"[0-9a-f]{32}\.[a-z]{3,4}")  # also the `.part` a file is written to first
 # A file is written before the row that refers to it is committed. A file without a row is only removed once it is
 # this old: a younger one may belong to an upload being saved right now (by this server or another sharing the folder).

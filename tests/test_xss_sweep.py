@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from conftest import PASSWORD, FreshDatabase, Kb, dispose
@@ -62,7 +62,9 @@ PAYLOADS = (
 # The payloads that are markup: they must never reach a page as they were written.
 MARKUP_PAYLOADS = tuple(p for p in PAYLOADS if re.search(r"[<>\"']", p) and "javascript:" not in p)
 MARKER = re.compile(r"xz\d{3}q")
-EVALUATED_TEMPLATE = re.compile(r"xz\d{3}q49")  # what "{m}{{7*7}}" turns into if a template engine evaluates it
+EVALUATED_TEMPLATE = re.compile(r"xz\d{3}q49")
+DIRECTION_OVERRIDE = re.compile("[\u202a-\u202e]")  # LRE, RLE, PDF, LRO, RLO
+ISOLATE = re.compile("[\u2066-\u2069]")  # LRI, RLI, FSI and their PDI  # what "{m}{{7*7}}" turns into if a template engine evaluates it
 JS_URL_ATTRIBUTES = ("href", "src", "action", "formaction", "xlink:href", "data", "srcdoc", "poster")
 
 # Every free-text field of the interchange format (what `kb import`, the API and, through the one normaliser, the
@@ -252,7 +254,7 @@ def _build(sweep: Sweep, kb: Kb) -> None:
     # A file name loses its path (so no slash here) and browsers send a double quote as %22; the upload then turns
     # angle brackets into "_", which leaves the single quotes to try breaking out of an attribute.
     attachment = sweep.literal("attachment.filename",
-                               "<img src=x onerror=window.__xss='{m}'>' autofocus onfocus='window.__xss=1' x='")
+                               "<img src=x onerror=window.__xss='{m}'>' autofocus onfocus='window.__xss=1' x='\u202efdp.exe")
     created = _ok(partner.post("/submit/new", data={**form_data, "save": "1", "attachments": [(io.BytesIO(PDF),
                                attachment + ".pdf")]}, content_type="multipart/form-data"))
     form_id = sweep.ids["form"] = _id_from(created.headers["Location"])
@@ -410,6 +412,19 @@ def raw_problems(sweep: Sweep, html: str) -> list[str]:
         problems.append(f"{', '.join(sweep.slot_of(m) for m in MARKER.findall(hit)) or '?'}: active content {hit}")
     for evaluated in EVALUATED_TEMPLATE.findall(html):
         problems.append(f"{sweep.slot_of(evaluated[:-2])}: template evaluated ({evaluated})")
+    # Typed direction controls must not reach a page raw: an override reverses the text after it ("cv\u202efdp.exe"
+    # reads "cvexe.pdf"), an isolate left open or a stray closer reorders the page around the value.
+    for override in DIRECTION_OVERRIDE.finditer(html):
+        problems.append(f"{', '.join(sweep.slot_of(m) for m in MARKER.findall(html[override.start():override.start() + 200])) or '?'}: "
+                        f"direction override U+{ord(override.group()):04X} shown raw")
+    depth = 0
+    for char in ISOLATE.findall(html):
+        depth = depth + 1 if char != "\u2069" else depth - 1
+        if depth < 0:
+            problems.append("a direction isolate is closed that was never opened")
+            depth = 0
+    if depth:
+        problems.append(f"{depth} direction isolate(s) left open")
     return problems
 
 
@@ -423,6 +438,9 @@ def test_the_raw_check_catches_unescaped_payloads(sweep: Sweep) -> None:
     assert raw_problems(sweep, f"<p>{marker}49</p>")
     escaped = f"<p>&lt;script&gt;window.__xss=&#39;{marker}&#39;&lt;/script&gt;</p>"
     assert raw_problems(sweep, escaped) == []
+    assert raw_problems(sweep, f"<p>cv\u202efdp.exe {marker}</p>")
+    assert raw_problems(sweep, f"<p>\u2067{marker}</p>") and raw_problems(sweep, f"<p>{marker}\u2069</p>")
+    assert raw_problems(sweep, f"<p>\u2067{marker}\u2069</p>") == []
 
 
 # -- the fields ----------------------------------------------------------------------------------------------------
@@ -678,6 +696,7 @@ def test_attachment_name_is_a_safe_download_name(sweep: Sweep) -> None:
     disposition = response.headers["Content-Disposition"]
     assert sweep.markers["attachment.filename"] in disposition
     assert not re.search(r"[<>\r\n]", disposition)
+    assert not DIRECTION_OVERRIDE.search(unquote(disposition)), "the download name cannot read backwards"
 
 
 # -- the same pages in a browser -------------------------------------------------------------------------------
