@@ -42,7 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for noisy in ("alembic", "sentence_transformers", "httpx", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    from . import bidi, db, i18n, request_limits, richtext, search_service, security
+    from . import bidi, db, i18n, rate_limit, request_limits, richtext, search_service, security
     from .documents import reading
 
     # Set before any template compiles: the hook is compiled into every {{ ... }} output.
@@ -53,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     reading.init_app(app)
     security.init_app(app)
     request_limits.init_app(app)
+    rate_limit.init_app(app)
     i18n.init_app(app)
     richtext.init_app(app)
 

@@ -15,7 +15,7 @@ from kb_app.catalogue import add_revision, apply_record, new_record
 from kb_app.db import get_session
 from kb_app.interchange import normalise_record
 from kb_app.kinds import LANGUAGES, PRACTICE
-from kb_app.rate_limit import MemoryRateLimiter
+from kb_app.rate_limit import WindowRateLimiter
 from kb_app.settings import PROJECT_ROOT
 
 from conftest import FreshDatabase, dispose, make_app
@@ -25,7 +25,7 @@ PRACTICE_FIELDS = tuple(n for n in PRACTICE.page_sections if n != "body")  # the
 
 @pytest.fixture()
 def api(corpus_app: Flask, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
-    monkeypatch.setitem(corpus_app.extensions, "kb_rate_limiter", MemoryRateLimiter())
+    monkeypatch.setitem(corpus_app.extensions, "kb_rate_limiter", WindowRateLimiter())
     return corpus_app.test_client()
 
 

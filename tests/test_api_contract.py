@@ -12,13 +12,13 @@ from jsonschema import Draft202012Validator
 from werkzeug.test import TestResponse
 
 from kb_app.openapi import openapi_path
-from kb_app.rate_limit import MemoryRateLimiter
+from kb_app.rate_limit import WindowRateLimiter
 
 
 @pytest.fixture()
 def api(corpus_app: Flask, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
     # A limiter of its own, so these requests neither hit nor use up anyone else's allowance.
-    monkeypatch.setitem(corpus_app.extensions, "kb_rate_limiter", MemoryRateLimiter())
+    monkeypatch.setitem(corpus_app.extensions, "kb_rate_limiter", WindowRateLimiter())
     return corpus_app.test_client()
 
 

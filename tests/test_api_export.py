@@ -16,14 +16,14 @@ from kb_app.db import get_engine, get_session
 from kb_app.importer import parse_csv, parse_jsonl, validate_lines
 from kb_app.interchange import FIELD_ORDER
 from kb_app.models import Record
-from kb_app.rate_limit import MemoryRateLimiter
+from kb_app.rate_limit import WindowRateLimiter
 
 from conftest import Kb
 
 
 @pytest.fixture()
 def api(corpus_app: Flask, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
-    monkeypatch.setitem(corpus_app.extensions, "kb_rate_limiter", MemoryRateLimiter())
+    monkeypatch.setitem(corpus_app.extensions, "kb_rate_limiter", WindowRateLimiter())
     return corpus_app.test_client()
 
 

@@ -9,14 +9,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from kb_app.kinds import LANGUAGES
-from kb_app.rate_limit import MemoryRateLimiter
+from kb_app.rate_limit import WindowRateLimiter
 
 LINK = re.compile(r'<([^>]+)>;\s*rel="([a-z]+)"')
 
 
 @pytest.fixture()
 def api(corpus_app: Flask, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
-    monkeypatch.setitem(corpus_app.extensions, "kb_rate_limiter", MemoryRateLimiter())
+    monkeypatch.setitem(corpus_app.extensions, "kb_rate_limiter", WindowRateLimiter())
     return corpus_app.test_client()
 
 

@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
 from kb_app.accounts import create_user
 from kb_app.api_tokens import create_token
 from kb_app.db import get_session
-from kb_app.rate_limit import MemoryRateLimiter
+from kb_app.rate_limit import WindowRateLimiter
 
 # Bounded so that the whole run stays well under a minute on a busy two-core machine.
 EXAMPLES = {GenerationMode.POSITIVE: 12, GenerationMode.NEGATIVE: 8}
@@ -134,7 +134,7 @@ def fuzz(app: Flask, wanted: Callable[[Any], bool], headers: dict[str, str] | No
 @pytest.fixture()
 def unlimited(corpus_app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
     # The fuzzer makes hundreds of calls a minute: no limit for it, and nobody else's counts touched.
-    monkeypatch.setitem(corpus_app.extensions, "kb_rate_limiter", MemoryRateLimiter())
+    monkeypatch.setitem(corpus_app.extensions, "kb_rate_limiter", WindowRateLimiter())
     monkeypatch.setitem(corpus_app.config, "KB_RATE_LIMIT_PER_MINUTE", 0)
     return corpus_app
 

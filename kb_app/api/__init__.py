@@ -9,10 +9,8 @@ account_bp = Blueprint("api_tokens", __name__)
 
 @bp.record_once
 def _wire(state: BlueprintSetupState) -> None:
-    from .. import rate_limit
     from ..i18n import init_app as init_i18n
 
-    rate_limit.init_app(state.app)
     init_i18n(state.app)  # idempotent; the token and docs pages need `_()`
     state.app.register_blueprint(account_bp)
 

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..countries import COUNTRY_CODES
 from ..db import get_session
 from ..discovery import FILTERS, SearchParams, parse_search_params, record_card, run_search
+from ..errors.handlers import ApiError
 from ..i18n import country_name, language_name, resolve_ui_lang, text_dir
 from ..models import CurriculumPath, Theme
+from ..rate_limit import get_limiter
 from . import bp
 from .catalogue_counts import (
     counts_by_country,
@@ -52,6 +54,19 @@ def _page_arg() -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
         abort(400, description=_("The page number must be a whole number from 1 to 10000."))
     return int(raw)
+
+
+def _count_search() -> None:
+    """Each search costs CPU on every leg: past KB_SEARCH_PAGES_PER_MINUTE from one address, answer 429."""
+    limit = int(current_app.config["KB_SEARCH_PAGES_PER_MINUTE"])
+    if limit <= 0:
+        return
+    verdict = get_limiter().hit(f"search:{request.remote_addr or 'unknown'}", limit)
+    if not verdict.allowed:
+        raise ApiError(429, "rate_limited",
+                       _("More than %(n)d searches in a minute came from your address; please try again in %(s)d seconds.",
+                         n=limit, s=verdict.retry_after),
+                       headers={"Retry-After": str(verdict.retry_after)})
 
 
 @bp.get("/")
@@ -109,6 +124,8 @@ def results() -> str:
     session = get_session()
     themes = {t.slug: t for t in session.scalars(select(Theme))}
     searched = bool(params.q or params.filters)
+    if searched:
+        _count_search()
     data = run_search(session, params) if searched else None
     last_page = max(1, -(-data["total"] // params.per_page)) if data else 1
     active_filters = [
