@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import re
+
+import lxml.html
 from html import unescape
 from pathlib import Path
 
@@ -251,7 +253,12 @@ def test_possible_duplicates_are_shown_before_sending_and_can_become_a_link(app:
 
     # The partner decides their draft is the Italian version of the Spanish practice, and links it.
     partner.post(f"/submit/{record_id}/edit", data={**near_copy, "lang": "it", "save": "1"})
-    partner.post(f"/submit/{record_id}/translation", data={"original": str(ids["pr-es-003"])})
+    # One click is not enough: the link waits for a confirmation with both records side by side.
+    asked = partner.post(f"/submit/{record_id}/translation", data={"original": str(ids["pr-es-003"])})
+    assert asked.status_code == 303 and stored(app, record_id).translation_of_id is None
+    confirm = partner.get(asked.location).get_data(as_text=True)
+    assert "Finanzas para el día a día" in confirm and 'name="confirmed"' in confirm
+    partner.post(f"/submit/{record_id}/translation", data={"original": str(ids["pr-es-003"]), "confirmed": "yes"})
     assert stored(app, record_id).translation_of_id == ids["pr-es-003"]
     versions = partner.get(f"/submit/{record_id}").get_data(as_text=True).split("Other language versions", 1)[1]
     assert "Finanzas para el día a día" in versions.split("</section>", 1)[0] and "(the original)" in versions
@@ -271,3 +278,47 @@ def test_a_partner_chooses_the_licence_of_a_practice(app: Flask) -> None:
                                                               "licence": "All rights reserved", "save": "1"})
     assert refused.status_code == 200 and "Choose a licence from the list." in refused.get_data(as_text=True)
     assert stored(app, record_id).licence == "CC0-1.0"  # nothing lost
+
+
+def test_fields_needed_before_review_are_marked_and_the_json_twin_names_the_same(app: Flask) -> None:
+    partner = signed_in(app, "marks@example.org", "partner", "enm")
+    form = lxml.html.fromstring(partner.get("/submit/new?ui=en").get_data(as_text=True))
+    marked = {label.get("for") or label.getparent().getparent().get("id", "").removesuffix("-field")
+              for label in form.xpath('//*[span[@class="field-mark"]]')
+              if "before review" in label.xpath('string(span[@class="field-mark"])')}
+    to_save = {label.get("for") for label in form.xpath('//label[span[@class="field-mark"]]')
+               if "to save" in label.xpath('string(span[@class="field-mark"])')}
+    assert to_save == {"title"}
+
+    record_id = record_id_from(partner.post("/submit/new", data={"title": "Bozza", "lang": "it", "save": "1"}))
+    twin = partner.get(f"/submit/{record_id}.json").get_json()
+    # The title is needed for both, and marked with the stronger "needed to save".
+    assert set(twin["needed_before_review"]) == marked | to_save and twin["needed_to_save"] == ["title"]
+    assert set(twin["missing_for_review"]) == marked, "an empty draft misses every field needed before review"
+    assert twin["status"] == "draft" and twin["urls"]["html"] == f"/submit/{record_id}"
+
+    # Sending it anyway: the draft is kept, and the page says so instead of "nothing was saved".
+    sent = partner.post(f"/submit/{record_id}/send")
+    page = partner.get(sent.location + "&ui=en").get_data(as_text=True)
+    assert "Your draft is saved" in page and "Nothing was saved yet" not in page
+    assert stored(app, record_id).status == "draft" and stored(app, record_id).title == "Bozza"
+    preview = lxml.html.fromstring(partner.get(f"/submit/{record_id}?ui=en").get_data(as_text=True))
+    listed = preview.xpath('//div[contains(@class, "missing-for-review")]//a/@href')
+    assert {href.rsplit("#", 1)[1] for href in listed} == set(twin["missing_for_review"])
+
+
+def test_a_look_alike_from_another_organisation_and_country_is_not_offered_as_a_translation(app: Flask) -> None:
+    ids = publish_corpus(app, "pr-en-001", "pr-en-003", "pr-es-003")
+    partner = signed_in(app, "far@example.org", "partner", "enm")
+    with app.app_context():
+        spanish = get_session().get(Record, ids["pr-es-003"])
+        country = "DE" if spanish.country != "DE" else "AT"
+    record_id = record_id_from(partner.post("/submit/new", data={
+        "lang": "it", "save": "1", "country": country,
+        "title": "Finanze per la vita quotidiana: conto, bilancio e risparmio",
+        "summary": "Un corso di educazione finanziaria di base per persone migranti.", "body": "Bozza."}))
+    twin = partner.get(f"/submit/{record_id}.json").get_json()
+    hint = next(card for card in twin["duplicates"] if card["id"] == ids["pr-es-003"])
+    assert hint["may_be_translation"] is False and hint["confirm_url"] is None
+    preview = partner.get(f"/submit/{record_id}").get_data(as_text=True)
+    assert f"original={ids['pr-es-003']}" not in preview, "no link offered next to an unrelated hint"

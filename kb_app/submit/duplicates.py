@@ -13,6 +13,16 @@ log = logging.getLogger(__name__)
 QUERY_CHARS = 1000
 
 
+def could_be_translation(record: Record, other: Record) -> bool:
+    """Whether linking these two as translations is worth offering: the same practice keeps its organisation and
+    place in every language, so a look-alike from another organisation in another country is only a hint."""
+    if record.lang == other.lang:
+        return False
+    same_organisation = record.organisation_id is not None and record.organisation_id == other.organisation_id
+    same_country = bool(record.country) and record.country == other.country
+    return same_organisation or same_country or not record.country or not other.country
+
+
 def possible_duplicates(session: Session, record: Record, limit: int = 5) -> list[dict[str, Any]] | None:
     """Cards of the closest published records (semantic search on title and summary); None when search failed."""
     text = f"{record.title or ''}\n{record.summary or ''}".strip()[:QUERY_CHARS]
@@ -31,5 +41,7 @@ def possible_duplicates(session: Session, record: Record, limit: int = 5) -> lis
         target = session.get(Record, card["id"])
         card["linked"] = target is not None and (target.id == root or target.translation_of_id in (root, record.id))
         card["same_lang"] = card["lang"] == record.lang
+        card["may_be_translation"] = (not card["linked"] and not card["same_lang"] and target is not None
+                                      and could_be_translation(record, target))
         cards.append(card)
     return cards[:limit]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -42,6 +42,8 @@ from .duplicates import possible_duplicates
 from .forms import PracticeForm, record_form_data, set_choices
 from .submission import (
     MAX_FILES_PER_SAVE,
+    SAVE_REQUIRED,
+    field_marks,
     incomplete_message,
     max_upload_bytes,
     max_upload_mb,
@@ -131,9 +133,10 @@ def _after_save(record: Record, form: PracticeForm) -> Response:
 
 
 def _render_form(form: PracticeForm, record: Record | None, original: Record | None, status: int = 200,
-                 detected: str | None = None) -> Any:
+                 detected: str | None = None, checking: bool = False) -> Any:
     return render_template("submit/form.html", form=form, record=record, original=original, sections=form.kind.form_sections,
-                           detected=detected, max_files=MAX_FILES_PER_SAVE, confirm=ConfirmForm()), status
+                           detected=detected, max_files=MAX_FILES_PER_SAVE, confirm=ConfirmForm(),
+                           field_marks=field_marks(form.kind), checking=checking), status
 
 
 @bp.get("/submit")
@@ -233,7 +236,56 @@ def edit(record_id: int) -> Any:
         data = to_interchange(record)
         for error in missing_for_review(data):
             form.add_error(error.field, incomplete_message())
-    return _render_form(form, record, None, detected=detected if detected != record.lang else None)
+    return _render_form(form, record, None, detected=detected if detected != record.lang else None,
+                        checking=bool(request.args.get("check")))
+
+
+def _missing(record: Record) -> list[str]:
+    """The fields still to fill in before this record may be sent for review."""
+    data = to_interchange(record)
+    missing = missing_for_review(data)
+    try:
+        normalise_record(data, theme_slugs=theme_slugs())
+    except InvalidRecord as exc:
+        missing += exc.errors
+    return list(dict.fromkeys(error.field for error in missing))
+
+
+def _submission_data(record: Record, user: User) -> dict[str, Any]:
+    """What the submission page shows, computed once for the page and its JSON twin."""
+    kind = kind_of(record.kind) or PRACTICE
+    duplicates = None
+    if record.status != "published" and has_form(record):
+        duplicates = possible_duplicates(get_session(), record)
+        editable = can_edit(user, record)
+        for card in duplicates or []:
+            card["may_be_translation"] = bool(card["may_be_translation"] and editable)
+            card["confirm_url"] = (url_for("submit.confirm_translation", record_id=record.id, original=card["id"])
+                                   if card["may_be_translation"] else None)
+    return {
+        "id": record.id,
+        "external_id": record.external_id,
+        "kind": record.kind,
+        "status": record.status,
+        "lang": record.lang,
+        "title": record.title,
+        "translation_of": record.translation_of_id,
+        "needed_to_save": list(SAVE_REQUIRED),
+        "needed_before_review": list(kind.review_required),
+        "missing_for_review": _missing(record) if record.status != "published" else [],
+        "duplicates": None if duplicates is None else [
+            {key: card.get(key) for key in ("id", "title", "lang", "url", "organisation", "country", "linked",
+                                            "may_be_translation", "confirm_url")} for card in duplicates],
+        "urls": {"html": url_for("submit.show", record_id=record.id),
+                 "json": url_for("submit.show_json", record_id=record.id)},
+    }
+
+
+@bp.get("/submit/<int:record_id>.json")
+@login_required
+def show_json(record_id: int) -> Response:
+    record = _viewable(record_id)
+    return jsonify(_submission_data(record, _me()))
 
 
 @bp.get("/submit/<int:record_id>")
@@ -241,11 +293,9 @@ def edit(record_id: int) -> Any:
 def show(record_id: int) -> str:
     record = _viewable(record_id)
     user = _me()
-    duplicates = None
-    if record.status != "published" and has_form(record):
-        duplicates = possible_duplicates(get_session(), record)
+    data = _submission_data(record, user)
     return render_template(
-        "submit/show.html", record=record, duplicates=duplicates, confirm=ConfirmForm(),
+        "submit/show.html", record=record, data=data, duplicates=data["duplicates"], confirm=ConfirmForm(),
         can_edit=can_edit(user, record), can_send=can_act(user, record, "submitted"),
         can_withdraw=can_act(user, record, "withdrawn"), review_comment=last_review_comment(record),
         versions=_versions(record, user), sections=_sections(record),
@@ -275,13 +325,7 @@ def send(record_id: int) -> Response:
     user = _me()
     if not can_act(user, record, "submitted"):
         abort(403, description=_("This record cannot be sent for review now."))
-    data = to_interchange(record)
-    try:
-        normalise_record(data, theme_slugs=theme_slugs())
-        missing = missing_for_review(data)
-    except InvalidRecord as exc:
-        missing = exc.errors
-    if missing:
+    if _missing(record):
         flash(_("Some sections still need to be filled in before the practice can be sent for review."), "error")
         return redirect(url_for("submit.edit", record_id=record.id, check=1))
     apply_action(get_session(), record, "submitted", user)
@@ -324,10 +368,30 @@ def delete(record_id: int) -> Response:
     return redirect(url_for("submit.index"))
 
 
+def _original_to_link(record: Record, target_id: str) -> Record:
+    target_row = parse_row_id(target_id)
+    target = get_session().get(Record, target_row) if target_row is not None else None
+    if target is None or not target.is_published or target.id == record.id:
+        abort(404, description=_("There is no such published record."))
+    return root_of(target)
+
+
+@bp.get("/submit/<int:record_id>/translation")
+@login_required
+def confirm_translation(record_id: int) -> str:
+    """Both records side by side, and the question: is this one the other written in another language?"""
+    record = _viewable(record_id)
+    if not can_edit(_me(), record):
+        abort(403, description=_("You may not change this record."))
+    target = _original_to_link(record, request.args.get("original", ""))
+    return render_template("submit/confirm_translation.html", record=record, original=target, confirm=ConfirmForm(),
+                           same_language=target.lang == record.lang or target.id == record.id)
+
+
 @bp.post("/submit/<int:record_id>/translation")
 @login_required
 def link_translation(record_id: int) -> Response:
-    """Link the record to the published original it translates (or unlink it when no original is given)."""
+    """Link the record to the published original it translates, once confirmed (or unlink it: no original given)."""
     _confirmed()
     record = _viewable(record_id)
     user = _me()
@@ -336,14 +400,13 @@ def link_translation(record_id: int) -> Response:
     db = get_session()
     target_id = request.form.get("original", "")
     if target_id:
-        target_row = parse_row_id(target_id)
-        target = db.get(Record, target_row) if target_row is not None else None
-        if target is None or not target.is_published or target.id == record.id:
-            abort(404, description=_("There is no such published record."))
-        target = root_of(target)
+        target = _original_to_link(record, target_id)
         if target.id == record.id or target.lang == record.lang:
             flash(_("A translation must be in another language than its original."), "error")
             return redirect(url_for("submit.show", record_id=record.id))
+        if request.form.get("confirmed") != "yes":
+            # A link made by mistake misleads every reader of both records: ask first, with both side by side.
+            return redirect(url_for("submit.confirm_translation", record_id=record.id, original=target.id), code=303)
         record.translation_of = target
         add_revision(db, record, "translation_linked", user, comment=target.external_id)
         flash(_("Linked as a translation of “%(title)s”.", title=target.title), "info")

@@ -15,8 +15,8 @@ from ..catalogue import add_revision, apply_record, new_record, snapshot
 from ..documents.reading import get_text_reader, initial_text_status
 from ..db import get_session
 from ..i18n import resolve_ui_lang
-from ..interchange import FieldError, InvalidRecord, normalise_record
-from ..kinds import PRACTICE, kind_of
+from ..interchange import REQUIRED, FieldError, InvalidRecord, normalise_record
+from ..kinds import PRACTICE, Kind, kind_of
 from ..models import Attachment, Record, Theme, User
 from ..review.workflow import OWNER_EDITABLE, is_reviewer
 from ..uploads import (
@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 MAX_FILES_PER_SAVE = 5
 # Stands in for an empty context while a draft is being normalised: a draft may be saved before it is written.
 _DRAFT_BODY = "draft"
+# What a draft needs to be saved: the interchange's required fields, less the kind (the form's own), the language
+# (detected when left empty) and the body (a draft may be saved before it is written).
+SAVE_REQUIRED = tuple(name for name in REQUIRED if name not in ("kind", "lang", "body"))
 
 
 def max_upload_bytes() -> int:
@@ -57,6 +60,13 @@ def missing_for_review(data: dict[str, Any]) -> list[FieldError]:
     """The fields its kind needs before a record may be sent for review (a draft may be saved with fewer)."""
     kind = kind_of(data.get("kind")) or PRACTICE
     return [FieldError(name, "is required") for name in kind.review_required if not data.get(name)]
+
+
+def field_marks(kind: Kind) -> dict[str, str]:
+    """The note beside each field the form must mark: needed to save a draft, or needed before review."""
+    marks = {name: _("needed before review") for name in kind.review_required}
+    marks.update({name: _("needed to save") for name in SAVE_REQUIRED})
+    return marks
 
 
 def incomplete_message() -> str:
