@@ -69,10 +69,15 @@ def _int(args: Mapping[str, Any], name: str, default: int, low: int, high: int) 
     return value
 
 
+# The language to lean towards when a query is too short to tell: the results page searches with its interface
+# language and sends it in its JSON twin's link, so the page and the API detect the same query language.
+HINT_PARAM = "hint_lang"
+
+
 def parse_search_params(args: Any, *, allowed_extra: tuple[str, ...] = (), strict: bool = True,
                         ui_lang: str | None = None) -> SearchParams:
     """Read and check search parameters; unknown names and bad values raise a 400 naming the parameter."""
-    known = {"q", "mode", "page", "per_page", *FILTERS, *allowed_extra}
+    known = {"q", "mode", "page", "per_page", HINT_PARAM, *FILTERS, *allowed_extra}
     if strict:
         for name in args.keys():
             if name not in known:
@@ -108,7 +113,10 @@ def parse_search_params(args: Any, *, allowed_extra: tuple[str, ...] = (), stric
             filters[name] = values
     page = _int(args, "page", 1, 1, 10_000)
     per_page = _int(args, "per_page", 10, 1, MAX_PER_PAGE)
-    return SearchParams(q=q, mode=mode, filters=filters, page=page, per_page=per_page, ui_lang=ui_lang)
+    hint = args.get(HINT_PARAM) or None
+    if hint is not None and hint not in LANGUAGES:
+        raise _bad(HINT_PARAM, f"must be among {', '.join(LANGUAGES)}")
+    return SearchParams(q=q, mode=mode, filters=filters, page=page, per_page=per_page, ui_lang=hint or ui_lang)
 
 
 def record_url(record: Record, external: bool = True) -> str:
@@ -193,7 +201,7 @@ def run_search(session: Session, params: SearchParams) -> dict[str, Any]:
         card.update({"snippet": hit.snippet, "score": round(float(hit.score), 6), "matched_by": hit.matched_by})
         items.append(card)
     return {
-        "query": {"q": params.q, "mode": params.mode, "detected_lang": results.query_lang,
+        "query": {"q": params.q, "mode": params.mode, "detected_lang": results.query_lang, "hint_lang": params.ui_lang,
                   "filters": params.filters, "concepts": results.concepts, "suggestion": results.suggestion},
         "total": results.total,
         "page": params.page,

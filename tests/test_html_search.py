@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from kb_app.db import get_session
+from kb_app.i18n import language_name
 from kb_app.kinds import LANGUAGES
 from kb_app.models import Record, Theme
 
@@ -220,3 +221,25 @@ def test_overview_draws_charts_and_a_map_from_live_counts(corpus_app: Flask, cor
     assert bubbles == expected
     # The figures are also readable without the pictures.
     assert doc.xpath('//section[@aria-labelledby="lang-title"]//table//td')
+
+
+def test_the_page_and_its_json_twin_detect_the_same_query_language(corpus_client: FlaskClient) -> None:
+    # One word that several languages share: the interface language tips the balance, on the page and in the API.
+    for ui in ("it", "en", "de"):
+        doc = page(corpus_client.get(f"/search?q=credito&ui={ui}"))
+        shown = text(doc.xpath('//p[@class="detected-lang"]/strong')[0])
+        twin = doc.xpath('//link[@rel="alternate"][@type="application/json"]/@href')[0]
+        assert f"hint_lang={ui}" in twin
+        api = corpus_client.get(twin).get_json()["query"]
+        assert api["hint_lang"] == ui
+        with corpus_client.application.test_request_context(f"/?ui={ui}"):
+            assert shown == language_name(api["detected_lang"]), (ui, shown, api["detected_lang"])
+    assert corpus_client.get("/api/v1/search?q=credito&hint_lang=xx").status_code == 400
+
+
+def test_facet_labels_are_in_the_language_of_the_page(corpus_client: FlaskClient) -> None:
+    doc = page(corpus_client.get("/search?q=microcredito&ui=it"))
+    spanish = doc.xpath('//a[@data-facet="lang"][@data-value="es"]/span[@class="facet-label"]')[0]
+    assert text(spanish) == "spagnolo" or text(spanish) == "Spagnolo"
+    # No lang of its own: it inherits the page's Italian, so a screen reader does not switch to a Spanish voice.
+    assert spanish.get("lang") is None and doc.get("lang") == "it"

@@ -58,6 +58,9 @@ SEARCH_PARAMS: tuple[QueryParam, ...] = (
     QueryParam("mode", {"type": "string", "enum": list(MODES), "default": "hybrid"},
                "hybrid fuses keyword, semantic and concept matches; semantic and keyword use one of them alone."),
     *(_FILTER_PARAMS[name] for name in FILTERS),
+    QueryParam("hint_lang", {"type": "string", "enum": list(LANGUAGES)},
+               "A language to lean towards when the query is too short to tell which it is written in (the results "
+               "page sends its interface language, so the page and its JSON agree)."),
     page_param(),
     per_page_param(default=10),
 )

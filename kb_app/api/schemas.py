@@ -152,6 +152,7 @@ SCHEMAS: dict[str, Any] = {
             "q": STR,
             "mode": {"type": "string", "enum": ["hybrid", "semantic", "keyword"]},
             "detected_lang": STR,
+            "hint_lang": {"type": ["string", "null"], "description": "The hint_lang the detection leaned towards, if any."},
             "filters": {"type": "object", "additionalProperties": {"type": "array", "items": STR}},
             "concepts": {"type": "array", "items": {
                 "type": "object", "description": "A thesaurus concept the query mentions, with its label in every language.",

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..countries import COUNTRY_CODES
 from ..db import get_session
-from ..discovery import FILTERS, SearchParams, parse_search_params, record_card, run_search
+from ..discovery import FILTERS, HINT_PARAM, SearchParams, parse_search_params, record_card, run_search
 from ..errors.handlers import ApiError
 from ..i18n import country_name, language_name, resolve_ui_lang, text_dir
 from ..models import CurriculumPath, Theme
@@ -98,8 +98,8 @@ def _facet_links(params: SearchParams, facets: dict[str, dict[str, int]], themes
             new = [v for v in chosen if v != value] if selected else [*chosen, value]
             values.append({
                 "value": value, "count": n, "selected": selected,
+                # Written in the interface language (even "Spagnolo"), so it takes the page's lang, not its own.
                 "label": facet_label(name, value, themes),
-                "lang": value if name == "lang" else None,
                 "href": url_for("search.results", **params.as_args(**{name: new, "page": None})),
             })
         out.append({"name": name, "title": facet_title(name), "values": values})
@@ -133,7 +133,7 @@ def results() -> str:
          "href": url_for("search.results", **params.as_args(**{name: [v for v in values if v != value], "page": None}))}
         for name, values in params.filters.items() for value in values
     ]
-    api_args = params.as_args(page=params.page if params.page > 1 else None)
+    api_args = {**params.as_args(page=params.page if params.page > 1 else None), HINT_PARAM: params.ui_lang}
     return render_template(
         "search/results.html",
         params=params,
