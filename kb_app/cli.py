@@ -291,8 +291,24 @@ def serve_command(app: Flask, host: str, port: int, threads: int, workers: int |
         return
     service = get_search_service(app)
     service.engine  # noqa: B018 - load the model and index before the first request
+    if app.config["KB_WARM_UP"]:
+        seconds = service.warm_up() + _warm_up_pages(app)
+        click.echo(f"warmed up the search in {seconds:.1f} s", err=True)
     service.start_following()  # other processes' changes reach this replica even while no one searches
     _serve_waitress(app, host, port, threads, trusted_proxy, listen_fd)
+
+
+def _warm_up_pages(app: Flask) -> float:
+    """Render the results page and the search API once (templates compiled, catalogues read); their seconds."""
+    import time
+
+    started = time.perf_counter()
+    client = app.test_client()
+    for path in ("/search?q=microcredito", "/api/v1/search?q=microcredito"):
+        response = client.get(path, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        if response.status_code != 200:
+            click.echo(f"warm-up: {path} answered {response.status_code}", err=True)
+    return time.perf_counter() - started
 
 
 def _prepare_database_for_serving(app: Flask, in_child: bool) -> None:

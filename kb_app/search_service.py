@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from indexing import EngineSettings, IndexDoc, SearchEngine, SearchQuery, SearchResults
+from indexing.engine import MODES
 
 from .db import latest_change_seq
 from .documents.reading import attachment_passages
@@ -21,6 +22,8 @@ from .kinds import kind_of
 from .models import IndexChange, Record
 
 log = logging.getLogger(__name__)
+# Searched before serving (KB_WARM_UP): a Latin-script and an Arabic query touch every analyser path and model.
+WARM_UP_QUERIES = ("microcredito per donne migranti", "قرض صغير للمهاجرين")
 
 SEQ_MARKER = "change_seq"  # saved inside each index generation: the last index_changes.seq it reflects
 SYNC_BATCH = 500  # records encoded and written per step when replaying many changes
@@ -214,6 +217,15 @@ class SearchService:
 
         self._follower = threading.Thread(target=loop, name="kb-index-follower", daemon=True)
         self._follower.start()
+
+    def warm_up(self) -> float:
+        """Search once in every mode and a few languages: loads the language detector, runs the encoder and reads
+        the index files now, so the first visitor does not wait for them. Returns the seconds it took."""
+        started = time.perf_counter()
+        for text in WARM_UP_QUERIES:
+            for mode in MODES:
+                self.engine.search(SearchQuery(text=text, mode=mode, per_page=1))
+        return time.perf_counter() - started
 
     def search(self, query: SearchQuery) -> SearchResults:
         engine = self.engine

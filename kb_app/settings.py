@@ -52,6 +52,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KB_SECRET_KEY", "", "Session/CSRF secret (empty: generated once into KB_DATA_DIR/secret_key)."),
     Setting("KB_CORPUS_DIR", str(PROJECT_ROOT / "corpus"), "Folder of the seed corpus loaded by `kb init`."),
     Setting("KB_AUTO_INIT", "true", "On first start, create the schema and load and index the corpus when the database is empty.", _bool),
+    Setting("KB_WARM_UP", "true", "Before `kb serve` takes requests, run a few searches so the first visitor's search is as fast as the rest.", _bool),
     Setting("KB_WORKERS", "1", "Server processes `kb serve` starts on one port (search is CPU-bound: one per core).", _count),
     Setting("KB_INDEX_SYNC_SECONDS", "2", "How often a server checks the database for index changes made by other servers.", float),
     Setting("KB_MAX_UPLOAD_MB", "10", "Largest attachment a partner may upload, in megabytes.", float),
