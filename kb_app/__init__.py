@@ -66,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .review import bp as review_bp
     from .lists import bp as lists_bp
     from .harvest import bp as harvest_bp
+    from .feeds import bp as feeds_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(search_bp)
@@ -76,4 +77,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(review_bp)
     app.register_blueprint(lists_bp)
     app.register_blueprint(harvest_bp)
+    app.register_blueprint(feeds_bp)
     return app

@@ -17,7 +17,7 @@ LIST_COMMA = {"ar": "، "}
 SWITCH_PARAM = "ui"
 SESSION_KEY = "ui_lang"
 # On these pages `lang` filters records by their language, so it must not also switch the interface.
-LANG_IS_A_FILTER = ("search.results",)
+LANG_IS_A_FILTER = ("search.results", "feeds.search")
 
 babel = Babel()
 

@@ -146,6 +146,7 @@ def results() -> str:
         last_page=last_page,
         themes=themes,
         api_url=url_for("api.search", **api_args),
+        feed_url=url_for("feeds.search", **params.as_args(page=None, per_page=None)),
         page_url=lambda n: url_for("search.results", **params.as_args(page=n if n > 1 else None)),
     )
 
@@ -168,7 +169,8 @@ def browse_theme(slug: str) -> str:
                            listing=listing, cards=[record_card(r) for r in listing.records],
                            search_filter=("theme", theme.slug), pages=_pages(listing.page, listing.pages),
                            page_url=lambda n: url_for("search.browse_theme", slug=slug, page=n if n > 1 else None),
-                           api_url=url_for("api.search", theme=theme.slug), partners=[])
+                           api_url=url_for("api.search", theme=theme.slug), partners=[],
+                           feed_url=url_for("feeds.theme", slug=theme.slug))
 
 
 @bp.get("/browse/countries")
@@ -189,7 +191,8 @@ def browse_country(code: str) -> str:
                            listing=listing, cards=[record_card(r) for r in listing.records],
                            search_filter=("country", code), pages=_pages(listing.page, listing.pages),
                            page_url=lambda n: url_for("search.browse_country", code=code, page=n if n > 1 else None),
-                           api_url=url_for("api.search", country=code), partners=partners_in(session, code))
+                           api_url=url_for("api.search", country=code), partners=partners_in(session, code),
+                           feed_url=url_for("feeds.country", code=code))
 
 
 @bp.get("/browse/paths")
