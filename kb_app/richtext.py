@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from flask import Flask
+from markupsafe import Markup, escape
 
 PARAGRAPH = "paragraph"
 NUMBERED = "numbered"
@@ -100,6 +101,20 @@ def text_blocks(text: str | None) -> list[Block]:
     return blocks
 
 
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def code_spans(text: str | None) -> Markup:
+    """Descriptions that mark names as `code` (as OpenAPI's do): escaped text, each backtick span a <code>."""
+    out = Markup("")
+    last = 0
+    for match in _CODE_SPAN.finditer(text or ""):
+        out += escape(text[last:match.start()]) + Markup("<code>") + escape(match.group(1)) + Markup("</code>")
+        last = match.end()
+    return out + escape((text or "")[last:])
+
+
 def init_app(app: Flask) -> None:
     """Templates render stored text with the `rich_text` macro of templates/_text.html, which reads these blocks."""
     app.add_template_filter(text_blocks, "text_blocks")
+    app.add_template_filter(code_spans, "code_spans")

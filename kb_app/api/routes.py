@@ -34,6 +34,7 @@ from .listings import (
     reading_list_page,
     record_page,
 )
+from .examples import example_responses
 from .paging import with_links
 from .params import COUNTRY, KIND, LANG, SEARCH_PARAMS, THEME, page_param, per_page_param, read_query
 from .schemas import SCHEMAS, ref
@@ -303,6 +304,19 @@ def api_document() -> dict[str, Any]:
                           server_url=request.url_root.rstrip("/"), tags=TAGS)
 
 
+@bp.get("/", strict_slashes=False)
+@operation("Index of this API's endpoints", tag="service", response=ref("ApiIndex"),
+           description="Every endpoint with its method, path and summary, and links to the documentation.")
+def index() -> Response:
+    read_query(request.args, ())
+    document = api_document()
+    endpoints = [{"method": method.upper(), "path": path, "summary": op["summary"], "tag": op["tags"][0]}
+                 for path, methods in document["paths"].items() for method, op in methods.items()]
+    return _json({"name": document["info"]["title"], "version": document["info"]["version"],
+                  "documentation": url_for("api.docs", _external=True),
+                  "openapi": url_for("api.openapi_document", _external=True), "endpoints": endpoints})
+
+
 @bp.get("/openapi.json")
 @operation("This API's OpenAPI 3.1 document", tag="service",
            response={"type": "object", "required": ["openapi", "info", "paths"]})
@@ -325,4 +339,5 @@ def docs() -> str:
         for method, op in methods.items():
             operations.append({"method": method.upper(), "path": path, **op})
     return render_template("api/docs.html", document=document, operations=operations,
+                           examples=example_responses(current_app),
                            tags=document.get("tags", []), rate_limit=current_app.config.get("KB_RATE_LIMIT_PER_MINUTE"))

@@ -137,6 +137,10 @@ CURRICULUM_PATH = closed({"slug": STR, "audience": STR, "titles": by_language(ST
                           "modules": {"type": "array", "items": CURRICULUM_MODULE}})
 
 SCHEMAS: dict[str, Any] = {
+    "ApiIndex": closed({
+        "name": STR, "version": STR, "documentation": STR, "openapi": STR,
+        "endpoints": {"type": "array", "items": closed({"method": STR, "path": STR, "summary": STR, "tag": STR})},
+    }, description="What /api/v1 answers: every endpoint and where the documentation is."),
     "Error": closed({"error": closed({"status": {"type": "integer", "minimum": 400, "maximum": 599},
                                       "code": {"type": "string", "pattern": "^[a-z0-9_]+$"},
                                       "message": STR})},
