@@ -1,6 +1,7 @@
 """The everyday pages on a desktop and a phone: no sideways scroll, every menu item reachable, axe finds nothing."""
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -12,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 from werkzeug.serving import make_server
 
 from browser import screenshot
-from conftest import FreshDatabase, dispose, make_app
+from conftest import FreshDatabase, dispose, make_app, session_key_for
 from kb_app.cli import initialise
 from kb_app.db import get_session
 from kb_app.lists.editing import add_heading, add_record, create_list
@@ -44,11 +45,22 @@ def workshop(tmp_path_factory: pytest.TempPathFactory, databases: FreshDatabase)
         add_record(reading_list, session.get(Record, kb.records["rs-en-901"]))
         session.commit()
         list_id, token = reading_list.id, reading_list.share_token
+    # A partner's draft, typed into the form as a partner would (before the server turns CSRF checks on).
+    app.config["WTF_CSRF_ENABLED"] = False
+    partner = app.test_client()
+    with partner.session_transaction() as cookie:
+        cookie["sid"] = session_key_for(app, kb.partner.id)
+    saved = partner.post("/submit/new", data={"title": "Sportello di microcredito a Torino", "lang": "it",
+                                              "summary": "Un pomeriggio a settimana per chi vuole aprire un'impresa.",
+                                              "body": "Passi:\n1. Colloquio\n2. Piano d'impresa", "save": "1"})
+    assert saved.status_code in (302, 303), saved.get_data(as_text=True)[:300]
+    draft_id = int(re.search(r"/submit/(\d+)", saved.location)[1])
+    app.config["WTF_CSRF_ENABLED"] = True
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="pages-live-server", daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{server.server_port}"
-    yield {"app": app, "kb": kb, "url": base_url, "list_id": list_id, "token": token}
+    yield {"app": app, "kb": kb, "url": base_url, "list_id": list_id, "token": token, "draft_id": draft_id}
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()
@@ -63,6 +75,8 @@ PAGES = {
     "list-owner": ("trainer", "list"),
     "list-shared": (None, "shared-list"),
     "submission": ("partner", "/submit/new"),
+    "submission-preview": ("partner", "draft"),
+    "handout": ("trainer", "handout"),
     "api-docs": (None, "/api/v1/docs"),
 }
 
@@ -78,6 +92,10 @@ def open_page(browser: Browser, workshop: dict[str, Any], name: str, viewport: s
         path = f"/records/{kb.records[path.split(':')[1]]}"
     elif path == "list":
         path = f"/lists/{workshop['list_id']}"
+    elif path == "draft":
+        path = f"/submit/{workshop['draft_id']}"
+    elif path == "handout":
+        path = f"/lists/{workshop['list_id']}/handout"
     elif path == "shared-list":
         path = f"/lists/{workshop['list_id']}?token={workshop['token']}"
     page = context.new_page()
@@ -141,6 +159,8 @@ def test_page_fits_is_navigable_and_passes_axe(browser: Browser, workshop: dict[
         assert horizontal_overflow(page) == [], f"{name} scrolls sideways at {viewport}"
         screenshot(page, f"pages-{name}-{viewport}")
         assert_no_axe_violations(page, f"{name} at {viewport}")
+        if name == "handout":  # a page to print: no site navigation on it
+            return
         menu_items_reachable(page, viewport)
         if viewport == "phone":
             screenshot(page, f"pages-{name}-{viewport}-menu-open")
@@ -180,5 +200,32 @@ def test_menu_works_from_the_keyboard_on_a_phone(browser: Browser, workshop: dic
         page.keyboard.press("Escape")
         expect(page.get_by_role("link", name="Reading lists")).to_be_hidden()
         expect(toggle).to_be_focused()
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("name", [n for n in PAGES if n != "api-docs"])
+def test_arabic_pages_on_a_phone_fit_and_pass_axe(browser: Browser, workshop: dict[str, Any], name: str) -> None:
+    page = open_page(browser, workshop, name, "phone", ui="ar")
+    try:
+        expect(page.locator("html")).to_have_attribute("dir", "rtl")
+        assert horizontal_overflow(page) == [], f"{name} in Arabic scrolls sideways on a phone"
+        assert_no_axe_violations(page, f"{name} in Arabic on a phone")
+        screenshot(page, f"pages-{name}-phone-ar")
+    finally:
+        page.context.close()
+
+
+def test_a_record_prints_as_its_text_without_the_site_around_it(browser: Browser, workshop: dict[str, Any]) -> None:
+    page = open_page(browser, workshop, "record", "desktop")
+    try:
+        expect(page.get_by_role("button", name="Print this record")).to_be_visible()
+        page.emulate_media(media="print")
+        for hidden in (".site-header", ".site-footer", ".breadcrumbs", ".related", ".print-button"):
+            expect(page.locator(hidden).first).to_be_hidden()
+        expect(page.locator(".record-header h1")).to_be_visible()
+        expect(page.locator(".record-body")).to_be_visible()
+        expect(page.locator("#facts-title")).to_be_visible()
+        screenshot(page, "pages-record-print")
     finally:
         page.context.close()
