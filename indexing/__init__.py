@@ -6,6 +6,7 @@ from indexing.encoders import load_encoder
 from indexing.engine import (
     EngineSettings,
     Hit,
+    QueryLegs,
     SearchEngine,
     SearchQuery,
     SearchResults,
@@ -19,6 +20,7 @@ __all__ = [
     "Hit",
     "IndexDoc",
     "IndexMismatchError",
+    "QueryLegs",
     "SearchEngine",
     "SearchQuery",
     "SearchResults",

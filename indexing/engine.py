@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -63,7 +63,21 @@ class EngineSettings:
     # Share of the concept (thesaurus label) match inside the keyword leg; see _expand_keyword.
     expansion_weight: float = 1.0
     keyword: KeywordSettings = field(default_factory=KeywordSettings)
-    dense_min_score: float = 0.0  # drop dense results below this cosine
+    # The edge of the result set (issue 15). A record is in it when its dense cosine reaches both
+    # `dense_min_score` and `dense_relative_floor` x the query's best cosine in the catalogue, or
+    # when it carries at least `concept_min_match` of the query's concepts (by idf), or when the
+    # keyword leg finds it. In hybrid mode a keyword match of a query of several words also needs a
+    # cosine of `keyword_min_score` (and a concept match `concept_min_score`): one shared ordinary
+    # word ("Madrid", "risultato") does not make a record an answer to a query the encoder finds
+    # unrelated. Keyword mode ("exact words") keeps every keyword match. Tuned with
+    # bench/tune_floors.py on corpus/eval.
+    # Chosen on 2026-12-07 with the shipped encoder: grade-2 Recall@100 0.950, 95.8% of the
+    # out-of-domain probe at total 0, median total 19% of the catalogue (bench/README.md).
+    dense_min_score: float = 0.52
+    dense_relative_floor: float = 0.7
+    keyword_min_score: float = 0.47
+    concept_min_score: float = 0.0  # 0: a concept match is kept whatever its cosine
+    concept_min_match: float = 0.35
     passage_words: int = 120
     max_passages: int = 64
     # Passages of a record's attached files (after its own text): a long report is searched in its first part.
@@ -74,6 +88,19 @@ class EngineSettings:
     concept_title_weight: float = 3.0
     concept_summary_weight: float = 2.0
     concept_body_weight: float = 1.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "EngineSettings":
+        """Settings saved by `to_dict` (names this version does not know are ignored)."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known and k != "keyword"}
+        keyword = data.get("keyword") or {}
+        keyword_known = {f.name for f in fields(KeywordSettings)}
+        keyword_values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in keyword.items() if k in keyword_known}
+        return cls(**values, keyword=KeywordSettings(**keyword_values))
 
 
 @dataclass
@@ -98,6 +125,20 @@ class Hit:
     matched_by: dict
     lang: str | None = None
     external_id: str | None = None
+
+
+@dataclass
+class QueryLegs:
+    """What each leg found for one query, before the result set's edge is cut."""
+
+    matches: list  # the thesaurus concepts the query names
+    keyword: list[tuple[int, float]] | None  # BM25 hits, best first; None in semantic mode
+    concept: list[tuple[int, float, float]]  # (id, score, share of the query's concept weight)
+    dense: list[tuple[int, float]]  # the nearest `overfetch` records and their cosine, best first
+    best_cosine: float  # the best cosine in the whole catalogue (whatever the filters)
+    suggestion: str | None = None
+    words: int = 0  # words or quoted phrases the keyword leg searched (stop words left out)
+    vector: np.ndarray | None = None  # the query's embedding (None in keyword mode)
 
 
 @dataclass
@@ -187,11 +228,12 @@ class _Generation:
         self.info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
         self.dirty = False
 
-    def save(self, thesaurus: Thesaurus) -> None:
+    def save(self, thesaurus: Thesaurus, settings: EngineSettings) -> None:
         self.keyword.commit()
         self.dense.save(self.folder)
         self.info.update(
             {
+                "settings": settings.to_dict(),  # what the index was built and is searched with
                 "encoder": self.dense.model,
                 "dimension": self.dense.dimension,
                 "keyword_backend": self.keyword.name,
@@ -282,6 +324,9 @@ class SearchEngine:
                 raise
             engine._gen = engine._start_empty()
             engine.needs_rebuild = True
+        if settings is None and isinstance(engine._gen.info.get("settings"), dict):
+            # As txtai does with its config: an index opened without settings uses those it was saved with.
+            engine.settings = EngineSettings.from_dict(engine._gen.info["settings"])
         if engine._gen.info.get("thesaurus") not in (None, thesaurus.fingerprint):
             engine._retag()
         return engine
@@ -304,7 +349,7 @@ class SearchEngine:
     def _start_empty(self) -> _Generation:
         gen = _Generation(self._new_folder(), self.encoder, self.settings, fresh=True)
         gen.info["built_at"] = time.time()
-        gen.save(self.thesaurus)
+        gen.save(self.thesaurus, self.settings)
         self._point_to(gen.folder)
         return gen
 
@@ -313,7 +358,7 @@ class SearchEngine:
         with self._lock.write():
             docs = list(self._gen.store.documents())
             self._gen.store.put([(doc, self._concept_weights(analyse_doc(doc))) for doc in docs])
-            self._gen.save(self.thesaurus)
+            self._gen.save(self.thesaurus, self.settings)
 
     def reload_if_changed(self) -> bool:
         """Catch up with other processes sharing this folder: switch to the generation another one
@@ -420,7 +465,7 @@ class SearchEngine:
         with self._lock.write():
             self._apply(self._gen, prepared)
             if save:
-                self._gen.save(self.thesaurus)
+                self._gen.save(self.thesaurus, self.settings)
             if self._journal is not None:
                 self._journal.append(("upsert", docs))
 
@@ -435,7 +480,7 @@ class SearchEngine:
             self._gen.keyword.delete(ids)
             self._gen.dense.delete(ids)
             if save:
-                self._gen.save(self.thesaurus)
+                self._gen.save(self.thesaurus, self.settings)
             if self._journal is not None:
                 self._journal.append(("delete", ids))
 
@@ -446,7 +491,7 @@ class SearchEngine:
                 self._gen.info.update(markers)
                 self._gen.dirty = True
             if self._gen.dirty:
-                self._gen.save(self.thesaurus)
+                self._gen.save(self.thesaurus, self.settings)
 
     def marker(self, key: str) -> object:
         """A value saved with `save(markers=...)` or `rebuild(markers=...)` in the generation being served."""
@@ -482,7 +527,7 @@ class SearchEngine:
                     count += len(batch)
                     if progress:
                         progress(count)
-                new.save(self.thesaurus)
+                new.save(self.thesaurus, self.settings)
             except BaseException:
                 with self._lock.write():
                     self._journal = None
@@ -499,7 +544,7 @@ class SearchEngine:
                         new.dense.delete(payload)
                 self._journal = None
                 new.info.update(markers or {})
-                new.save(self.thesaurus)
+                new.save(self.thesaurus, self.settings)
                 self._point_to(new.folder)
                 old, self._gen = self._gen, new
                 self.needs_rebuild = False
@@ -551,30 +596,35 @@ class SearchEngine:
 
     def _concept_leg(
         self, concept_ids: list[str], allowed: set[int] | None, exclude: int | None = None
-    ) -> list[tuple[int, float]]:
-        """Records tagged with the query's concepts, scored by the sum over shared concepts of
-        idf(concept) x the record's weight for it (mentions in title/summary/body)."""
+    ) -> list[tuple[int, float, float]]:
+        """Records tagged with the query's concepts, best first, as (id, score, share): the score
+        sums over shared concepts idf(concept) x the record's weight for it (mentions in
+        title/summary/body); the share is the part of the query concepts' summed idf the record
+        carries (a broad concept alone is a small share of a query that names a rarer one too)."""
         store = self._gen.store
         total = max(len(store), 1)
-        ids, scores = [], []
+        ids, scores, idfs = [], [], []
         for concept_id in concept_ids:
             holders, weights = store.postings(concept_id)
             if len(holders):
+                idf = math.log(1 + total / len(holders))
                 ids.append(holders)
-                scores.append(weights * math.log(1 + total / len(holders)))
+                scores.append(weights * idf)
+                idfs.append(np.full(len(holders), idf))
         if not ids:
             return []
         unique, where = np.unique(np.concatenate(ids), return_inverse=True)
         summed = np.bincount(where, weights=np.concatenate(scores))
+        share = np.bincount(where, weights=np.concatenate(idfs)) / sum(float(i[0]) for i in idfs)
         keep = np.ones(len(unique), dtype=bool)
         if allowed is not None:
             keep &= np.isin(unique, np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
         if exclude is not None:
             keep &= unique != exclude
-        unique, summed = unique[keep], summed[keep]
+        unique, summed, share = unique[keep], summed[keep], share[keep]
         # Best first; ties by id so the order is stable.
-        order = np.lexsort((unique, -summed))[: self.settings.overfetch]
-        return [(int(unique[i]), float(summed[i])) for i in order]
+        order = np.lexsort((unique, -summed))
+        return [(int(unique[i]), float(summed[i]), float(share[i])) for i in order]
 
     def _facets(self, ids: list[int]) -> dict[str, dict[str, int]]:
         facets: dict[str, dict[str, int]] = {key: {} for key in FILTER_KEYS}
@@ -610,31 +660,10 @@ class SearchEngine:
             allowed = self._allowed(filters)
             if not has_content:
                 return self._browse(lang, allowed, page, per_page)
-            matches = self.thesaurus.detect(text, lang)
-            concept_ids = [m.id for m in matches]
-            # Computed in every mode: semantic and keyword hits are explained with it too.
-            concept_list = self._concept_leg(concept_ids, allowed)
-            lists: dict[str, list[tuple[int, float]]] = {}
-            suggestion = None
-            # The dense leg (torch and FAISS release the GIL) runs beside the keyword leg
-            # (pure-Python Whoosh), so a hybrid query costs about the slower of the two.
-            dense = None
-            query_vector = None
-            if query.mode in ("hybrid", "semantic"):
-                dense = self._dense_pool().submit(self._semantic_leg, text, allowed)
-            if query.mode in ("hybrid", "keyword"):
-                found = search_keywords(
-                    self._gen.keyword, text, lang, self.settings.overfetch, filters, self.settings.keyword
-                )
-                lists["keyword"] = self._expand_keyword([(h.id, h.score) for h in found.hits], concept_list)
-                suggestion = found.suggestion
-            if dense is not None:
-                lists["semantic"], query_vector = dense.result()
-            if query.mode == "hybrid":
-                lists["concept"] = concept_list
-                ranked = rrf_fuse(lists, self.settings.rrf_k, self._weights())
-            else:
-                ranked = next(iter(lists.values()))
+            legs = self._legs(text, lang, query.mode, filters, allowed)
+            lists, ranked = self._bounded(legs, query.mode)
+            matches, concept_list, suggestion = legs.matches, lists.get("concept", []), legs.suggestion
+            query_vector = legs.vector
             ranked = [
                 (rid, s) for rid, s in ranked if rid in self._gen.store.meta and (allowed is None or rid in allowed)
             ]
@@ -657,17 +686,84 @@ class SearchEngine:
                 suggestion=suggestion,
             )
 
+    def query_legs(self, query: SearchQuery) -> QueryLegs:
+        """What each leg finds for a query before the result set's edge is cut (for tuning it)."""
+        filters = self._check(query)
+        text = _CONTROL.sub(" ", query.text or "")[: self.settings.max_query_chars].strip()
+        with self._lock.read():
+            return self._legs(text, detect_language(text, query.ui_lang), query.mode, filters, self._allowed(filters))
+
+    def bounded(self, legs: QueryLegs, mode: str) -> list[tuple[int, float]]:
+        """The result set of `legs` under the current settings, in rank order."""
+        return self._bounded(legs, mode)[1]
+
+    def _legs(self, text: str, lang: str, mode: str, filters: dict, allowed: set[int] | None) -> QueryLegs:
+        matches = self.thesaurus.detect(text, lang)
+        # The dense leg (torch and FAISS release the GIL) runs beside the keyword leg
+        # (pure-Python Whoosh), so a hybrid query costs about the slower of the two.
+        dense = self._dense_pool().submit(self._dense_leg, text, allowed) if mode != "keyword" else None
+        keyword, suggestion = None, None
+        if mode in ("hybrid", "keyword"):
+            found = search_keywords(self._gen.keyword, text, lang, self.settings.overfetch, filters, self.settings.keyword)
+            keyword, suggestion = [(h.id, h.score) for h in found.hits], found.suggestion
+        # Computed in every mode: semantic and keyword hits are explained with it too.
+        concept = self._concept_leg([m.id for m in matches], allowed)
+        raw, best, vector = dense.result() if dense is not None else ([], 0.0, None)
+        words = sum(1 for unit in parse_query(suggestion or text) if unit.phrase or terms_of(lang, unit.text))
+        return QueryLegs(matches, keyword, concept, raw, best, suggestion, words, vector)
+
+    def _bounded(self, legs: QueryLegs, mode: str) -> tuple[dict[str, list[tuple[int, float]]], list[tuple[int, float]]]:
+        """The legs cut at the result set's edge (see EngineSettings), and the set in rank order."""
+        s = self.settings
+        # "Exact words" (keyword mode) keeps every record holding a query word: the cosine gates
+        # apply where the meaning counts too (hybrid).
+        gated = mode == "hybrid"
+        concept_gate = self._gate(legs.dense, s.concept_min_score if gated else 0.0)
+        concept = [
+            (rid, score) for rid, score, share in legs.concept if share >= s.concept_min_match - 1e-9 and concept_gate(rid)
+        ][: s.overfetch]
+        lists: dict[str, list[tuple[int, float]]] = {}
+        if legs.keyword is not None:
+            # A hit for a one-word (or one-phrase) query holds all of it: no gate.
+            keyword_gate = self._gate(legs.dense, s.keyword_min_score if gated and legs.words > 1 else 0.0)
+            lists["keyword"] = self._expand_keyword([(rid, sc) for rid, sc in legs.keyword if keyword_gate(rid)], concept)
+        if mode in ("hybrid", "semantic"):
+            floor = max(s.dense_min_score, s.dense_relative_floor * legs.best_cosine)
+            lists["semantic"] = [(rid, score) for rid, score in legs.dense if score >= floor]
+        if mode == "hybrid":
+            lists["concept"] = concept
+            ranked = rrf_fuse(lists, s.rrf_k, self._weights())
+        else:
+            ranked = list(next(iter(lists.values())))
+            lists["concept"] = concept  # explains the hits; not a list of its own in this mode
+        return lists, ranked
+
     def _dense_pool(self) -> ThreadPoolExecutor:
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kb-dense")
             return self._pool
 
-    def _semantic_leg(self, text: str, allowed: set[int] | None) -> tuple[list[tuple[int, float]], np.ndarray]:
-        """The dense leg's results, and the query vector (to tell which passage of a hit matched)."""
+    def _dense_leg(self, text: str, allowed: set[int] | None) -> tuple[list[tuple[int, float]], float, np.ndarray]:
+        """The nearest `overfetch` records (before any floor), the best cosine in the whole
+        catalogue (the relative floor is taken from it, so a filter narrows the result set and
+        never lets more records in) and the query vector (to tell which passage of a hit matched)."""
         vector = self.encoder.encode([text])[0]
         found = self._gen.dense.search(vector, self.settings.overfetch, allowed)
-        return [(rid, score) for rid, score in found if score >= self.settings.dense_min_score], vector
+        best = found[0][1] if found else 0.0
+        if allowed is not None and self.settings.dense_relative_floor > 0:
+            best = max([best] + [score for _, score in self._gen.dense.search(vector, 1)])
+        return found, best, vector
+
+    def _gate(self, raw: list[tuple[int, float]], floor: float) -> Callable[[int], bool]:
+        """Whether a keyword or concept match keeps its place in the result set: its cosine is not
+        below `floor`. A record past the over-fetch scored no more than the last one fetched, so
+        it is kept only when that one passed (no second search)."""
+        if floor <= 0:
+            return lambda rid: True
+        cosine = dict(raw)
+        beyond = len(raw) >= self.settings.overfetch and raw[-1][1] >= floor
+        return lambda rid: cosine[rid] >= floor if rid in cosine else beyond
 
     def _weights(self) -> dict[str, float]:
         s = self.settings
@@ -831,7 +927,8 @@ class SearchEngine:
                     found = self._gen.dense.search(centre / norm, self.settings.overfetch + 1)
                     lists["semantic"] = [(rid, s) for rid, s in found if rid != doc_id]
             concept_ids = sorted(meta.concepts)
-            lists["concept"] = self._concept_leg(concept_ids, None, exclude=doc_id)
+            concept = self._concept_leg(concept_ids, None, exclude=doc_id)[: self.settings.overfetch]
+            lists["concept"] = [(rid, score) for rid, score, _ in concept]
             ranked = rrf_fuse(
                 lists,
                 self.settings.rrf_k,

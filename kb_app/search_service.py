@@ -97,7 +97,8 @@ class SearchService:
     def _open_engine(self) -> SearchEngine:
         # An index built by another model or keyword backend is never queried: the engine starts empty and we
         # rebuild from the database.
-        settings = EngineSettings(keyword_backend=self.keyword_backend) if self.keyword_backend else None
+        # Settings are always given, so an index is searched with the configured floors, not older saved ones.
+        settings = EngineSettings(keyword_backend=self.keyword_backend) if self.keyword_backend else EngineSettings()
         engine = SearchEngine.open(self.index_dir, encoder=self.encoder_name, thesaurus_path=self.thesaurus,
                                    settings=settings, on_mismatch="reset")
         if engine.needs_rebuild:

@@ -317,7 +317,9 @@ def test_snippet_is_escaped_and_marks_matches_in_the_record_language(engine):
     results = search(engine, "microcredito", ui_lang="it")
     spanish = next(h for h in results.hits if h.id == 2)
     assert "<mark>microcrédito</mark>" in spanish.snippet
-    assert "<script" not in search(engine, "<script>alert(1)</script> credito").hits[0].snippet
+    # Markup characters in the query are separators around the one word searched; the snippet stays escaped.
+    snippet = search(engine, "<credito/>&\"'", mode="keyword").hits[0].snippet
+    assert "<credito" not in snippet and "<mark>" in snippet
 
 
 # --- filters and facets -----------------------------------------------------------------------
@@ -441,6 +443,34 @@ def test_index_survives_close_and_reopen(tmp_path, thesaurus_path):
     assert ids(search(reopened, "microcredito", ui_lang="it")) == before
     assert reopened.stats()["records"] == 4 and reopened.stats()["passages"] >= 8
     reopened.close()
+
+
+def test_the_index_keeps_the_settings_it_was_tuned_with(tmp_path, thesaurus_path):
+    tuned = EngineSettings(dense_min_score=0.61, dense_relative_floor=0.8, keyword_min_score=0.4, overfetch=50)
+    engine = SearchEngine.open(tmp_path / "index", thesaurus_path=thesaurus_path, settings=tuned)
+    engine.upsert(CORPUS[:3])
+    engine.close()
+    saved = json.loads(next((tmp_path / "index").glob("gen-*/engine.json")).read_text(encoding="utf-8"))
+    assert saved["settings"]["dense_min_score"] == 0.61 and saved["settings"]["overfetch"] == 50
+    reopened = SearchEngine.open(tmp_path / "index", thesaurus_path=thesaurus_path)
+    assert reopened.settings == tuned, "opened without settings, the index uses those it was saved with"
+    reopened.close()
+    chosen = SearchEngine.open(tmp_path / "index", thesaurus_path=thesaurus_path, settings=EngineSettings())
+    assert chosen.settings == EngineSettings(), "settings given on open win over the saved ones"
+    chosen.close()
+
+
+def test_a_stricter_floor_only_cuts_the_result_set(tmp_path, thesaurus_path):
+    engine = SearchEngine.open(tmp_path / "index", thesaurus_path=thesaurus_path,
+                               settings=EngineSettings(dense_min_score=0, dense_relative_floor=0, keyword_min_score=0,
+                                                       concept_min_match=0))
+    engine.upsert(CORPUS)
+    loose = ids(search(engine, "microcredito per donne", mode="semantic", ui_lang="it", per_page=100))
+    engine.settings.dense_min_score = 0.5
+    strict = ids(search(engine, "microcredito per donne", mode="semantic", ui_lang="it", per_page=100))
+    engine.close()
+    assert len(loose) == len(CORPUS) and 0 < len(strict) < len(loose)
+    assert strict == [rid for rid in loose if rid in strict], "the floor cuts the tail; the order stays"
 
 
 def _other_model(folder: Path) -> str:

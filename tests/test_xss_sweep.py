@@ -514,7 +514,7 @@ PAGES = (
     Page("home", "anon", "/", ("form.title", "form.summary", "imp.title", "org.name", "imp.organisation")),
     Page("search-summary", "anon", "/search?q=@form.summary", ("form.title", "form.summary", "org.name")),
     Page("search-keyword-body", "anon", "/search?q=@imp.body&mode=keyword", ("imp.title", "imp.body")),
-    Page("search-resource", "anon", "/search?q=@api.title+@api.learning_objectives",
+    Page("search-resource", "anon", "/search?q=@api.title+@api.learning_objectives&mode=keyword",
          ("api.title", "api.learning_objectives", "api.organisation")),
     Page("search-filtered", "anon", "/search?q=@imp.target_group&country=IT&theme={theme}&lang=en",
          ("imp.title",)),

@@ -1,0 +1,63 @@
+"""The search result set has an edge: counts, pages and facets are those of the records that match, in HTML and JSON."""
+from __future__ import annotations
+
+import math
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from indexing.evaluation import load_queries
+from kb_app.search_service import get_search_service
+
+OOD = load_queries("corpus/eval/out_of_domain.jsonl")
+
+
+def catalogue_size(app: Flask) -> int:
+    return int(get_search_service(app).state()["records"])
+
+
+@pytest.mark.parametrize("query", ["xyzzy quantum blockchain", "ricetta della carbonara senza panna",
+                                   "alineación del Real Madrid contra el Barcelona", "Wettervorhersage Hamburg morgen"])
+def test_a_query_the_catalogue_cannot_answer_has_no_results_in_the_default_mode(corpus_client: FlaskClient,
+                                                                              query: str) -> None:
+    answer = corpus_client.get("/api/v1/search", query_string={"q": query}).get_json()
+    assert answer["total"] == 0 and answer["results"] == []
+    assert all(not counts for counts in answer["facets"].values())
+
+
+def test_almost_every_out_of_domain_probe_query_ends_with_nothing(corpus_client: FlaskClient) -> None:
+    totals = {q["id"]: corpus_client.get("/api/v1/search", query_string={"q": q["text"]},
+                                         headers={"Accept-Language": q["lang"]}).get_json()["total"] for q in OOD}
+    empty = [qid for qid, total in totals.items() if total == 0]
+    assert len(empty) >= 0.95 * len(OOD), {qid: t for qid, t in totals.items() if t}
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "semantic", "keyword"])
+def test_total_pages_and_every_facet_count_the_same_bounded_set(corpus_app: Flask, corpus_client: FlaskClient,
+                                                               mode: str) -> None:
+    answer = corpus_client.get("/api/v1/search", query_string={"q": "fondo di garanzia", "mode": mode,
+                                                               "per_page": 5}).get_json()
+    total = answer["total"]
+    assert 0 < total < 0.5 * catalogue_size(corpus_app)
+    assert sum(answer["facets"]["lang"].values()) == total
+    assert sum(answer["facets"]["kind"].values()) == total
+    last = corpus_client.get("/api/v1/search", query_string={"q": "fondo di garanzia", "mode": mode, "per_page": 5,
+                                                             "page": math.ceil(total / 5)}).get_json()
+    assert 0 < len(last["results"]) <= 5 and (total - 1) % 5 + 1 == len(last["results"])
+
+
+def test_a_facet_value_narrows_the_set_to_the_count_it_showed(corpus_client: FlaskClient) -> None:
+    answer = corpus_client.get("/api/v1/search", query_string={"q": "mediatori culturali in banca"}).get_json()
+    for lang, count in answer["facets"]["lang"].items():
+        narrowed = corpus_client.get("/api/v1/search", query_string={"q": "mediatori culturali in banca",
+                                                                     "lang": lang}).get_json()
+        assert narrowed["total"] == count, lang
+
+
+def test_the_results_page_counts_the_set_not_the_catalogue(corpus_app: Flask, corpus_client: FlaskClient) -> None:
+    html = corpus_client.get("/search?q=tontine+gruppi+di+risparmio", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    api = corpus_client.get("/api/v1/search", query_string={"q": "tontine gruppi di risparmio"}).get_json()
+    assert 0 < api["total"] < catalogue_size(corpus_app)
+    assert f"{api['total']} results" in html
