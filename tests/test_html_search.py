@@ -136,6 +136,29 @@ def test_no_results_page_suggests_what_to_do(corpus_client: FlaskClient) -> None
     assert box.xpath('.//a[@href="/browse/themes"]')
 
 
+def test_a_query_the_catalogue_cannot_answer_gets_the_no_results_page_in_the_default_mode(
+        corpus_client: FlaskClient) -> None:
+    doc = page(corpus_client.get("/search?q=xyzzy+quantum+blockchain", headers={"Accept-Language": "it"}))
+    assert text(doc.xpath('//p[@class="total"]')[0]) == "Nessun risultato"
+    assert not result_cards(doc)
+    box = doc.xpath('//section[@class="no-results"]')[0]
+    assert box.xpath('.//a[@href="/browse/themes"]') and box.xpath('.//a[@href="/browse/countries"]')
+    assert not box.xpath('.//a[normalize-space(.)="Cerca per parole e significato insieme"]'), "already that mode"
+    api = corpus_client.get(doc.xpath('//link[@rel="alternate"][@type="application/json"]')[0].get("href"))
+    assert api.get_json()["total"] == 0
+
+
+def test_a_misspelt_query_offers_the_spelling_it_searched_as_a_link(corpus_client: FlaskClient) -> None:
+    doc = page(corpus_client.get("/search?q=permeso+di+sogiorno", headers={"Accept-Language": "it"}))
+    line = doc.xpath('//p[@class="did-you-mean"]')[0]
+    assert text(line) == "Forse cercavi: permesso di soggiorno"
+    link = line.xpath(".//a")[0]
+    assert parse_qs(urlsplit(link.get("href")).query)["q"] == ["permesso di soggiorno"]
+    corrected = page(corpus_client.get(link.get("href"), headers={"Accept-Language": "it"}))
+    assert not corrected.xpath('//p[@class="did-you-mean"]')
+    assert len(result_cards(corrected)) >= 5
+
+
 def test_a_search_without_words_but_with_a_filter_lists_that_slice(corpus_app: Flask, corpus_client: FlaskClient) -> None:
     doc = page(corpus_client.get("/search?lang=es&per_page=100"))
     cards = result_cards(doc)
