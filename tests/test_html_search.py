@@ -266,3 +266,12 @@ def test_facet_labels_are_in_the_language_of_the_page(corpus_client: FlaskClient
     assert text(spanish) == "spagnolo" or text(spanish) == "Spagnolo"
     # No lang of its own: it inherits the page's Italian, so a screen reader does not switch to a Spanish voice.
     assert spanish.get("lang") is None and doc.get("lang") == "it"
+
+
+def test_arabic_pages_join_lists_with_the_arabic_comma(corpus_client: FlaskClient) -> None:
+    doc = page(corpus_client.get("/search?q=microcredito+donne+migranti+garanzie&mode=keyword&ui=ar"))
+    lines = [text(li) for li in doc.xpath('//li[@class="via-keyword"]') if len(li.xpath('.//span[@class="term"]')) > 1]
+    assert lines, "some card was found through several words"
+    assert all("،" in line and ", " not in line for line in lines), lines[:2]
+    doc = page(corpus_client.get("/search?q=microcredito+donne+migranti+garanzie&mode=keyword&ui=it"))
+    assert any(", " in text(li) for li in doc.xpath('//li[@class="via-keyword"]'))
