@@ -67,6 +67,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .lists import bp as lists_bp
     from .harvest import bp as harvest_bp
     from .feeds import bp as feeds_bp
+    from .learning import bp as learning_bp
+    from .training import bp as training_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(search_bp)
@@ -78,4 +80,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(lists_bp)
     app.register_blueprint(harvest_bp)
     app.register_blueprint(feeds_bp)
+    app.register_blueprint(learning_bp)
+    app.register_blueprint(training_bp)
     return app

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from .db import DatabaseUnavailable, check_connection, get_engine, schema_exists, upgrade_schema
+from .models import ROLES
 
 
 def _make_app() -> Flask:
@@ -235,7 +236,7 @@ def users_group() -> None:
 
 @users_group.command("create", help="Create an account (the first admin, say).")
 @click.option("--email", required=True)
-@click.option("--role", type=click.Choice(["admin", "editor", "partner", "trainer"]), required=True)
+@click.option("--role", type=click.Choice(list(ROLES)), required=True)
 @click.option("--name", default="")
 @click.option("--organisation", default=None, help="Organisation slug or name (required for partners).")
 @click.option("--password", default=None, help="Password (prompted when omitted; or set KB_NEW_PASSWORD).")

@@ -1,4 +1,4 @@
-"""Loading the shipped seed corpus (organisations, themes, curricula, practices, resources) into the database."""
+"""Loading the shipped seed corpus (organisations, themes, curricula and self-checks, practices, resources) into the database."""
 from __future__ import annotations
 
 import json
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from .importer import ImportReport, import_records
 from .models import CurriculumPath, Module, Organisation, Theme
+from .self_checks import load_self_checks
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:
@@ -40,6 +41,8 @@ def load_reference_data(session: Session, corpus_dir: Path) -> None:
             module = session.scalar(select(Module).where(Module.slug == mod_row["slug"])) or Module(slug=mod_row["slug"])
             module.path, module.position, module.titles = path, mod_row["position"], mod_row["titles"]
             session.add(module)
+    session.flush()
+    load_self_checks(session, corpus_dir)
     session.commit()
 
 

@@ -1,4 +1,4 @@
-"""The data model: organisations, accounts, practices, resources, curricula, reading lists, revisions."""
+"""The data model: organisations, accounts, practices, resources, curricula, reading lists, revisions, learning progress."""
 from __future__ import annotations
 
 import re
@@ -17,11 +17,12 @@ from sqlalchemy import (
     Table,
     Text,
     MetaData,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
-ROLES = ("admin", "editor", "partner", "trainer")
+ROLES = ("admin", "editor", "partner", "trainer", "learner")
 STATUSES = ("draft", "submitted", "changes_requested", "published", "rejected")
 VISIBILITIES = ("private", "unlisted", "public")
 # What became of an attachment's text: waiting, being read, read (ok), nothing readable, refused, or not a document.
@@ -140,6 +141,10 @@ class Module(Base):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     position: Mapped[int] = mapped_column(Integer)
     titles: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The self-check: multiple-choice questions (see kb_app/self_checks.py for their shape) and the share of
+    # right answers, in percent, that passes it.
+    self_check: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    pass_mark: Mapped[int] = mapped_column(Integer, default=60)
 
     path: Mapped[CurriculumPath] = relationship(back_populates="modules")
     resources: Mapped[list["Resource"]] = relationship(
@@ -333,3 +338,83 @@ class SignInSession(Base):
     user_agent: Mapped[str] = mapped_column(String(200), default="")
 
     user: Mapped[User] = relationship()
+
+
+class Enrolment(Base):
+    """A person following a curriculum path; its last activity says where to continue."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("user_id", "path_id", name="uq_enrolments_user_path"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    path_id: Mapped[int] = mapped_column(ForeignKey("curriculum_paths.id", ondelete="CASCADE"))
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_active_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    path: Mapped[CurriculumPath] = relationship()
+
+
+class ResourceDone(Base):
+    """A resource a person has marked as done."""
+
+    __tablename__ = "resources_done"
+    __table_args__ = (UniqueConstraint("user_id", "record_id", name="uq_resources_done_user_record"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    done_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SelfCheckAttempt(Base):
+    """One go at a module's self-check: the answers given, the score and whether it passed."""
+
+    __tablename__ = "self_check_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"))
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    score: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+cohort_members = Table(
+    "cohort_members",
+    Base.metadata,
+    Column("cohort_id", ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Cohort(Base):
+    """A group of learners following one path with one trainer (e.g. a training course)."""
+
+    __tablename__ = "cohorts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    trainer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    path_id: Mapped[int] = mapped_column(ForeignKey("curriculum_paths.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    trainer: Mapped[User] = relationship()
+    path: Mapped[CurriculumPath] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    members: Mapped[list[User]] = relationship(secondary=cohort_members, order_by=User.name)
+
+
+class Invitation(Base):
+    """A single-use, expiring sign-up link into a cohort (its learners join the cohort's organisation)."""
+
+    __tablename__ = "invitations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the link's token, never the token
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+    used_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    cohort: Mapped[Cohort] = relationship()

@@ -66,6 +66,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KB_MAIL_SERVER", "", "SMTP host for password-reset mail (empty: the reset link is written to the log)."),
     Setting("KB_ADMIN_EMAIL", "kb-admin@example.org", "Contact address of whoever runs the service, given to harvesters (OAI-PMH Identify, /catalogue.jsonld)."),
     Setting("KB_OAI_PAGE_SIZE", "100", "Records per OAI-PMH list response; a resumption token fetches the next ones.", _count),
+    Setting("KB_INVITATION_DAYS", "14", "Days a trainer's invitation link stays valid unless the trainer chooses otherwise.", _count),
     Setting("KB_SESSION_HOURS", "12", "Hours after which a signed-in session expires.", float),
     Setting("KB_HTTPS", "false", "Set when served over HTTPS (behind a proxy): cookies get the Secure flag and HSTS is sent.", _bool),
     Setting("KB_LOG_LEVEL", "INFO", "Logging level (DEBUG, INFO, WARNING, ERROR)."),

@@ -1,4 +1,4 @@
-"""Authorisation matrix: every role against every action of the auth, submit and review areas."""
+"""Authorisation matrix: every role against every action of the auth, submit, review, learning and training areas."""
 from __future__ import annotations
 
 import io
@@ -19,13 +19,14 @@ from kb_app.catalogue import add_revision, apply_record, new_record, publish
 from kb_app.cli import initialise
 from kb_app.db import get_session
 from kb_app.interchange import normalise_record
-from kb_app.models import Attachment, Organisation, Record, User
+from kb_app.cohorts import create_cohort, create_invitation
+from kb_app.models import Attachment, Cohort, CurriculumPath, Module, Organisation, Record, User
 from kb_app.uploads import store_upload
 
 from conftest import session_key_for
 
-ROLES = ("anonymous", "trainer", "partner_a", "partner_b", "editor", "admin")
-ACCOUNTS = {"trainer": ("trainer", None), "partner_a": ("partner", "enm"),
+ROLES = ("anonymous", "learner", "trainer", "partner_a", "partner_b", "editor", "admin")
+ACCOUNTS = {"learner": ("learner", None), "trainer": ("trainer", None), "partner_a": ("partner", "enm"),
             "partner_b": ("partner", "accion-contra-el-hambre"), "editor": ("editor", None), "admin": ("admin", None)}
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -39,22 +40,38 @@ def everyone(outcome: Any, anonymous: Any = LOGIN) -> dict[str, Any]:
 
 
 def submitters(outcome: Any) -> dict[str, Any]:
-    return {"anonymous": LOGIN, "trainer": 403, "partner_a": outcome, "partner_b": outcome,
+    return {"anonymous": LOGIN, "learner": 403, "trainer": 403, "partner_a": outcome, "partner_b": outcome,
             "editor": outcome, "admin": outcome}
 
 
 def owners_of_a(outcome: Any) -> dict[str, Any]:
-    return {"anonymous": LOGIN, "trainer": 403, "partner_a": outcome, "partner_b": 403,
+    return {"anonymous": LOGIN, "learner": 403, "trainer": 403, "partner_a": outcome, "partner_b": 403,
             "editor": outcome, "admin": outcome}
 
 
 def reviewers(outcome: Any) -> dict[str, Any]:
-    return {"anonymous": LOGIN, "trainer": 403, "partner_a": 403, "partner_b": 403, "editor": outcome,
-            "admin": outcome}
+    return {"anonymous": LOGIN, "learner": 403, "trainer": 403, "partner_a": 403, "partner_b": 403,
+            "editor": outcome, "admin": outcome}
 
 
 def admins(outcome: Any) -> dict[str, Any]:
-    return {"anonymous": LOGIN, "trainer": 403, "partner_a": 403, "partner_b": 403, "editor": 403, "admin": outcome}
+    return {"anonymous": LOGIN, "learner": 403, "trainer": 403, "partner_a": 403, "partner_b": 403, "editor": 403,
+            "admin": outcome}
+
+
+def trainers(outcome: Any) -> dict[str, Any]:
+    return {"anonymous": LOGIN, "learner": 403, "trainer": outcome, "partner_a": 403, "partner_b": 403,
+            "editor": 403, "admin": outcome}
+
+
+def api_signed_in(outcome: Any) -> dict[str, Any]:
+    return {"anonymous": 401, **{role: outcome for role in ROLES[1:]}}
+
+
+def cohort_owner_via_api(outcome: Any) -> dict[str, Any]:
+    # Anyone but the cohort's trainer (and administrators) is told there is no such cohort.
+    return {"anonymous": 401, "learner": 404, "trainer": outcome, "partner_a": 404, "partner_b": 404,
+            "editor": 404, "admin": outcome}
 
 
 @dataclass
@@ -119,6 +136,46 @@ class World:
             db.add(org)
             db.commit()
             return org.id
+
+    def resource(self, status: str = "published") -> int:
+        """A resource of the first module of the operators' path."""
+        with self.app.app_context():
+            db = get_session()
+            data = normalise_record({"kind": "resource", "lang": "en", "title": f"Unit {secrets.token_hex(3)}",
+                                     "body": "Text.", "path": "operators", "module": "op-credit-assessment",
+                                     "position": 1})
+            record = new_record("resource")
+            db.add(record)
+            apply_record(db, record, data)
+            if status == "published":
+                publish(record)
+            else:
+                record.status = status
+            add_revision(db, record, "created")
+            db.commit()
+            return record.id
+
+    def cohort(self) -> int:
+        """A fresh cohort of the matrix's trainer."""
+        with self.app.app_context():
+            db = get_session()
+            trainer = db.get(User, self.users["trainer"][0])
+            path = db.scalar(select(CurriculumPath).where(CurriculumPath.slug == "operators"))
+            organisation = db.scalar(select(Organisation).where(Organisation.slug == "enm"))
+            return create_cohort(db, trainer, f"Cohort {secrets.token_hex(3)}", path, organisation).id
+
+    def invitation(self) -> str:
+        """The path of a fresh invitation link into a fresh cohort."""
+        with self.app.app_context():
+            db = get_session()
+            cohort = db.get(Cohort, self.cohort())
+            _invitation, token = create_invitation(db, cohort, db.get(User, self.users["trainer"][0]), 7)
+            return f"/join/{token}"
+
+    def right_answers(self, slug: str = "op-credit-assessment") -> dict[str, str]:
+        with self.app.app_context():
+            module = get_session().scalar(select(Module).where(Module.slug == slug))
+            return {f"q-{q['id']}": str(q["answer"]) for q in module.self_check}
 
     def client(self, role: str) -> FlaskClient:
         client = self.app.test_client()
@@ -204,7 +261,37 @@ ACTIONS = [
            data=lambda w: {"comment": "Out of scope."}),
     Action("review.unpublish", "POST", lambda w: f"/review/{w.record('published')}/unpublish", reviewers(DONE),
            data=lambda w: {"comment": "Outdated."}),
+    # -- learning: any signed-in account follows a path; only published resources count ---------------
+    Action("learning.mine", "GET", lambda w: "/learning", everyone(200)),
+    Action("learning.enrol_in", "POST", lambda w: "/learning/paths/operators/enrol", everyone(DONE)),
+    Action("learning.mark_resource_done", "POST",
+           lambda w: f"/learning/paths/operators/resources/{w.resource()}/done", everyone(DONE)),
+    Action("learning.mark_resource_done", "POST",
+           lambda w: f"/learning/paths/operators/resources/{w.resource('draft')}/done", everyone(400)),
+    Action("learning.undo_resource_done", "POST",
+           lambda w: f"/learning/paths/operators/resources/{w.resource()}/undo", everyone(DONE)),
+    Action("learning.self_check", "GET", lambda w: "/learning/modules/op-credit-assessment/check", everyone(200)),
+    Action("learning.answer_self_check", "POST", lambda w: "/learning/modules/op-credit-assessment/check",
+           everyone(200), data=lambda w: w.right_answers()),
+    Action("learning.certificate", "GET", lambda w: "/learning/paths/operators/certificate", everyone(409)),
+    # -- training: trainers run their own cohorts; learners sign up through an invitation -------------
+    Action("training.index", "GET", lambda w: "/cohorts", trainers(200)),
+    Action("training.create", "POST", lambda w: "/cohorts", trainers(DONE),
+           data=lambda w: {"name": "Corso di formazione Roma", "path": "operators", "organisation": "enm"}),
+    Action("training.show", "GET", lambda w: f"/cohorts/{w.cohort()}", trainers(200)),
+    Action("training.invite", "POST", lambda w: f"/cohorts/{w.cohort()}/invitations", trainers(201),
+           data=lambda w: {"days": "7"}),
+    Action("training.progress_csv", "GET", lambda w: f"/cohorts/{w.cohort()}/progress.csv", trainers(200)),
+    Action("training.join", "GET", lambda w: w.invitation(), everyone(200, anonymous=200)),
+    Action("training.join", "POST", lambda w: w.invitation(), everyone(DONE, anonymous=DONE),
+           data=lambda w: {"name": "Ana", "email": f"ana-{secrets.token_hex(4)}@example.org",
+                           "password": "correct horse battery", "confirm": "correct horse battery"}),
+    Action("api.my_progress", "GET", lambda w: "/api/v1/me/progress", api_signed_in(200)),
+    Action("api.cohort_progress", "GET", lambda w: f"/api/v1/cohorts/{w.cohort()}/progress",
+           cohort_owner_via_api(200)),
 ]
+MATRIX_AREAS = ("auth", "submit", "review", "learning", "training")
+MATRIX_API = {"api.my_progress", "api.cohort_progress"}
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, databases) -> Iterator[World]:
@@ -224,8 +311,8 @@ CASES = [pytest.param(action, role, id=f"{action.method} {action.endpoint}#{n}-{
 
 def test_every_endpoint_of_the_areas_is_in_the_matrix(world: World) -> None:
     endpoints = {rule.endpoint for rule in world.app.url_map.iter_rules()
-                 if rule.endpoint.split(".")[0] in ("auth", "submit", "review")}
-    assert endpoints == {a.endpoint for a in ACTIONS}
+                 if rule.endpoint.split(".")[0] in MATRIX_AREAS}
+    assert endpoints | MATRIX_API == {a.endpoint for a in ACTIONS}
 
 
 @pytest.mark.parametrize(("action", "role"), CASES)
@@ -260,3 +347,27 @@ def test_partner_of_a_keeps_editing_rights_only_while_their_record_is_with_them(
     # The account's role counts, not its organisation: an editor of no organisation reviews every record.
     with world.app.app_context():
         assert get_session().get(User, world.users["editor"][0]).organisation_id is None
+
+
+def test_a_trainer_gets_nothing_of_another_trainers_cohort(world: World) -> None:
+    from sqlalchemy import func
+
+    from kb_app.models import Invitation
+
+    cohort_id = world.cohort()
+    with world.app.app_context():
+        other = create_user(get_session(), email=f"other-{secrets.token_hex(4)}@example.org",
+                            password="correct horse battery", role="trainer")
+        invitations = get_session().scalar(select(func.count()).select_from(Invitation))
+    client = world.app.test_client()
+    with client.session_transaction() as session:
+        session["sid"] = session_key_for(world.app, other.id)
+    for response in (client.get(f"/cohorts/{cohort_id}"), client.get(f"/cohorts/{cohort_id}/progress.csv"),
+                     client.post(f"/cohorts/{cohort_id}/invitations", data={"days": "7"})):
+        assert response.status_code == 404
+        assert f"You have no cohort {cohort_id}." in response.get_data(as_text=True)
+    answer = client.get(f"/api/v1/cohorts/{cohort_id}/progress")
+    assert answer.status_code == 404 and answer.get_json()["error"]["message"] == f"you have no cohort {cohort_id}"
+    assert f'href="/cohorts/{cohort_id}"' not in client.get("/cohorts").get_data(as_text=True)
+    with world.app.app_context():
+        assert get_session().scalar(select(func.count()).select_from(Invitation)) == invitations

@@ -99,6 +99,7 @@ NOT_FREE_TEXT = {
     "reading_lists": {"audience": "code", "notes_lang": "code", "visibility": "code", "share_token": "server-made"},
     "login_attempts": {"key": "server-made, never shown"},
     "sign_in_sessions": {"key_hash": "server-made", "user_agent": "browser-sent, stored for the audit, never shown"},
+    "invitations": {"token_hash": "server-made"},
 }
 SWEPT_COLUMNS = {
     "records": set(RECORD_TEXT) - {"organisation"},
@@ -109,6 +110,7 @@ SWEPT_COLUMNS = {
     "attachments": {"filename"},
     "reading_lists": {"title", "description"},
     "reading_list_items": {"note", "heading"},
+    "cohorts": {"name"},
 }
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -325,6 +327,27 @@ def _build(sweep: Sweep, kb: Kb) -> None:
     sweep.ids["copy"] = _id_from(created.headers["Location"])
     # The copy opens with the messages of every step above, which name the records and lists.
     sweep.captured["flash-lists"] = _ok(trainer.get(created.headers["Location"]), 200).get_data(as_text=True)
+
+    # A trainer's cohort of the hostile organisation, two invitations, and a learner who signs up through one, passes
+    # the first module's self-check and leaves its (hostile) resource to continue with.
+    created = _ok(trainer.post("/cohorts", data={"name": sweep.text("cohort.name", 200), "path": sweep.ids["path"],
+                                                 "organisation": sweep.ids["org_slug"]}))
+    cohort_id = sweep.ids["cohort"] = _id_from(created.headers["Location"])
+    tokens = []
+    for _ in range(2):
+        invited = _ok(trainer.post(f"/cohorts/{cohort_id}/invitations", data={"days": "7"}), 201)
+        tokens.append(re.search(r'/join/([\w-]+)"', invited.get_data(as_text=True)).group(1))
+    sweep.ids["invitation"] = tokens[1]
+    sweep.emails["learner"] = "learner@example.org"
+    _ok(app.test_client().post(f"/join/{tokens[0]}", data={
+        "name": sweep.text("user.learner.name", 200), "email": sweep.emails["learner"], "password": PASSWORD,
+        "confirm": PASSWORD}))
+    with app.app_context():
+        session = get_session()
+        questions = session.scalar(select(Module).where(Module.slug == sweep.ids["module"])).self_check
+        session.close()
+    _ok(sweep.client("learner").post(f"/learning/modules/{sweep.ids['module']}/check",
+                                     data={f"q-{q['id']}": str(q["answer"]) for q in questions}), 200)
 
     # Reflected input, for the pages that echo what they are given.
     sweep.ids["reflected_q"] = quote(sweep.text("reflected.q", 400), safe="")
@@ -570,6 +593,17 @@ PAGES = (
     Page("record-trainer", "trainer", "/records/{form}", FORM_PAGE + ("list.title", "copy.title")),
     Page("search-trainer", "trainer", "/search?q=@form.summary", ("form.title", "list.title", "copy.title")),
     Page("search-trainer-reflected", "trainer", "/search?q={reflected_q}", ("reflected.q", "list.title")),
+    Page("cohorts", "trainer", "/cohorts", ("cohort.name",)),
+    Page("cohort", "trainer", "/cohorts/{cohort}", ("cohort.name", "user.learner.name", "org.name")),
+    # Learners.
+    Page("join", "anon", "/join/{invitation}", ("cohort.name", "org.name")),
+    Page("my-learning", "learner", "/learning", ("api.title",)),
+    Page("home-learner", "learner", "/", ("api.title",)),
+    Page("path-learner", "learner", "/browse/paths/{path}", ("api.title",)),
+    Page("record-learner", "learner", "/records/{api}", ("api.title",)),
+    Page("self-check", "learner", "/learning/modules/{module}/check"),
+    Page("certificate-not-yet", "learner", "/learning/paths/{path}/certificate", status=409),
+    Page("account-learner", "learner", "/account", ("user.learner.name", "org.name")),
     # Administrators.
     Page("accounts", "admin", "/admin/accounts",
          ("user.admin.name", "user.partner.name", "user.editor.name", "user.trainer.name", "user.mailer.email",
@@ -660,6 +694,11 @@ DOWNLOADS = (
              ("form.title", "api.title", "list.note.form", "org.name"), attachment=True),
     Download("list-csl-json", "anon", "/lists/{list}/export.csl.json", "application/vnd.citationstyles.csl+json",
              ("form.title", "api.summary", "list.note.imp", "imp.organisation"), attachment=True),
+    Download("cohort-csv", "trainer", "/cohorts/{cohort}/progress.csv", "text/csv", ("user.learner.name",),
+             attachment=True),
+    Download("api-cohort", "trainer", "/api/v1/cohorts/{cohort}/progress", "application/json",
+             ("cohort.name", "user.learner.name")),
+    Download("api-my-progress", "learner", "/api/v1/me/progress", "application/json", ("user.learner.name",)),
     Download("attachment", "editor", "/attachments/{attachment}", "application/pdf", (), attachment=True),
 )
 

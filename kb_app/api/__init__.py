@@ -15,7 +15,7 @@ def _wire(state: BlueprintSetupState) -> None:
     state.app.register_blueprint(account_bp)
 
 
-from . import account, routes  # noqa: E402,F401
+from . import account, learning, routes  # noqa: E402,F401
 from .cors import add_cors_headers  # noqa: E402
 from .throttle import add_rate_headers, check_rate_limit  # noqa: E402
 

@@ -51,6 +51,7 @@ TAGS = [
     {"name": "records", "description": "Published practices and resources: listing, detail, creation and bulk export."},
     {"name": "vocabularies", "description": "Themes, organisations, thesaurus concepts and curricula."},
     {"name": "reading lists", "description": "Trainers' annotated reading lists."},
+    {"name": "learning", "description": "Progress in the learning paths: your own, and your cohorts' for trainers."},
     {"name": "service", "description": "Health, the OpenAPI document and its human-readable page."},
 ]
 PAGING = (page_param(), per_page_param())

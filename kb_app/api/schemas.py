@@ -232,6 +232,28 @@ SCHEMAS: dict[str, Any] = {
             "position": INT, "heading": NULLABLE_STR, "note": STR,
             "record": {"anyOf": [{"type": "null"}, ref("RecordCard")]}})},
     }),
+    "PathProgress": closed({
+        "path": STR, "title": STR, "enrolled_at": DATETIME, "done": BOOL, "completed_at": DATETIME,
+        "percent": {"type": "integer", "minimum": 0, "maximum": 100},
+        "resources_done": INT, "resources_total": INT, "modules_done": INT, "modules_total": INT,
+        "modules": {"type": "array", "items": closed({
+            "module": STR, "title": STR,
+            "state": {"type": "string", "enum": ["done", "in_progress", "not_started"]},
+            "resources_done": INT, "resources_total": INT,
+            "done_resources": {"type": "array", "items": INT, "description": "Ids of the resources marked done."},
+            "self_check": closed({"questions": INT, "pass_mark": INT, "best_score": NULLABLE_INT,
+                                  "passed": {"type": ["boolean", "null"]}}),
+        })},
+    }, description="One person's progress in one learning path (published resources only)."),
+    "MyProgress": closed({
+        "user": closed({"name": STR, "email": STR, "role": STR}),
+        "paths": {"type": "array", "items": ref("PathProgress")},
+    }),
+    "CohortProgress": closed({
+        "id": INT, "name": STR, "path": STR, "organisation": STR,
+        "modules": {"type": "array", "items": closed({"module": STR, "title": STR})},
+        "learners": {"type": "array", "items": closed({"name": STR, "email": STR, "progress": ref("PathProgress")})},
+    }),
     "Health": closed({
         "status": {"type": "string", "enum": ["ok", "degraded"]},
         "records": closed({"total": {"type": "integer", "minimum": 0},

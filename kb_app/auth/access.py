@@ -13,7 +13,7 @@ from ..db import get_session
 from ..models import ApiToken, User, utcnow
 from ..sessions import end_session, open_session, session_user
 
-ROLE_RANK = {"trainer": 1, "partner": 1, "editor": 2, "admin": 3}
+ROLE_RANK = {"learner": 0, "trainer": 1, "partner": 1, "editor": 2, "admin": 3}
 
 
 def _user_from_token() -> User | None:

@@ -6,6 +6,8 @@ import re
 from flask import Response, redirect, render_template, url_for
 from sqlalchemy import select
 
+from ..auth.access import current_user
+from ..auth.forms import ConfirmForm
 from ..citation import CITATION_FORMATS, download_response
 from ..db import get_session
 from ..discovery import citable_card, get_published, record_detail
@@ -14,6 +16,7 @@ from ..models import Record
 from ..schema_org import record_json_ld
 from ..i18n import resolve_ui_lang
 from ..kinds import kind_of
+from ..progress import path_progress, place_in_path
 from . import bp
 
 @bp.app_template_filter("objectives")
@@ -53,6 +56,13 @@ def show(record_id: int) -> str:
             "module_position": module.position,
             "position": record.position,
         }
+    place = place_in_path(session, record) if record.kind == "resource" else None
+    user = current_user()
+    learner = None
+    if place is not None and user is not None:
+        progress = path_progress(session, user, place.path)
+        learner = {"progress": progress, "is_done": any(record.id in m.done for m in progress.modules),
+                   "form": ConfirmForm()}
     return render_template(
         "records/show.html",
         record=record,
@@ -60,6 +70,8 @@ def show(record_id: int) -> str:
         sections=[s for s in sections if s[2]],
         themes=[(t.slug, t.label(ui_lang)) for t in record.themes],
         curriculum=curriculum,
+        place=place,
+        learner=learner,
         api_url=data["api_url"],
         json_ld=record_json_ld(record, data),
     )

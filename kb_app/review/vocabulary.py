@@ -36,7 +36,7 @@ def action_label(action: str | None) -> str:
 
 def role_label(role: str | None) -> str:
     return {"admin": _("Administrator"), "editor": _("Editor"), "partner": _("Partner"),
-            "trainer": _("Trainer")}.get(role or "", role or "")
+            "trainer": _("Trainer"), "learner": _("Learner")}.get(role or "", role or "")
 
 
 def snapshot_value(field: str, value: Any) -> Any:

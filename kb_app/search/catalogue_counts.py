@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..kinds import LANGUAGES
 from ..models import CurriculumPath, Module, Organisation, Record, Theme, record_themes
+from ..progress import module_resources
 
 PUBLISHED = Record.status == "published"
 
@@ -121,12 +122,4 @@ def curriculum_paths(session: Session) -> list[tuple[CurriculumPath, int, int]]:
 
 def path_outline(session: Session, path: CurriculumPath) -> list[ModuleOutline]:
     """The modules of a path in order, each with its published resources by position, then language."""
-    order = {lang: i for i, lang in enumerate(LANGUAGES)}
-    outline = []
-    for module in path.modules:
-        resources = list(session.scalars(
-            select(Record).where(PUBLISHED, Record.module_id == module.id).options(selectinload(Record.organisation))
-        ))
-        resources.sort(key=lambda r: (r.position if r.position is not None else 10_000, order.get(r.lang, 99), r.id))
-        outline.append(ModuleOutline(module=module, resources=resources))
-    return outline
+    return [ModuleOutline(module=module, resources=module_resources(session, module)) for module in path.modules]

@@ -7,12 +7,15 @@ from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..auth.access import current_user
+from ..auth.forms import ConfirmForm
 from ..countries import COUNTRY_CODES
 from ..db import get_session
 from ..discovery import FILTERS, HINT_PARAM, SearchParams, parse_search_params, record_card, run_search
 from ..errors.handlers import ApiError
 from ..i18n import country_name, language_name, resolve_ui_lang, text_dir
 from ..models import CurriculumPath, Theme
+from ..progress import learner_paths, path_progress
 from ..rate_limit import get_limiter
 from . import bp
 from .catalogue_counts import (
@@ -72,6 +75,8 @@ def _count_search() -> None:
 @bp.get("/")
 def home() -> str:
     session = get_session()
+    user = current_user()
+    following = learner_paths(session, user) if user is not None else []
     return render_template(
         "search/home.html",
         themes=themes_with_counts(session),
@@ -79,6 +84,7 @@ def home() -> str:
         by_language=counts_by_language(session),
         by_kind=counts_by_kind(session),
         params=SearchParams(ui_lang=resolve_ui_lang()),
+        following=following[0] if following else None,
     )
 
 
@@ -207,8 +213,11 @@ def browse_path(slug: str) -> str:
     if path is None:
         abort(404, description=_("There is no learning path called “%(slug)s”.", slug=slug))
     outline = path_outline(session, path)
+    user = current_user()
     return render_template("browse/path.html", path=path, outline=outline,
-                           cards={r.id: record_card(r) for item in outline for r in item.resources})
+                           cards={r.id: record_card(r) for item in outline for r in item.resources},
+                           progress=path_progress(session, user, path) if user is not None else None,
+                           form=ConfirmForm())
 
 
 # -- overview -----------------------------------------------------------------------------------------
