@@ -260,7 +260,8 @@ def users_create(app: Flask, email: str, role: str, name: str, organisation: str
         click.echo(f"created {user.role} {user.email} (id {user.id})")
 
 
-@main.command("serve", help="Serve the knowledge base with a production WSGI server (waitress), in one or more processes.")
+@main.command("serve", help="Serve the knowledge base: one waitress process, or with --workers N a gunicorn arbiter "
+                             "(waitress processes under our own supervisor where gunicorn cannot run).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker process.")
@@ -278,6 +279,14 @@ def serve_command(app: Flask, host: str, port: int, threads: int, workers: int |
         # With workers, a first-start load runs in a child `kb init`, so this supervisor never holds the model.
         _prepare_database_for_serving(app, in_child=workers > 1)
     if listen_fd is None and workers > 1:
+        from .gunicorn_server import gunicorn_available, serve_with_gunicorn
+
+        if gunicorn_available():
+            click.echo(f"serving on http://{host}:{port} with {workers} gunicorn workers", err=True)
+            get_engine(app).dispose()  # the arbiter forks: no pooled connection may be shared with a worker
+            serve_with_gunicorn(host, port, workers, threads, float(app.config["KB_WORKER_TIMEOUT"]),
+                                int(app.config["KB_MAX_REQUESTS"]), trusted_proxy, str(app.config["KB_LOG_LEVEL"]))
+            return  # not reached: the arbiter exits the process with its status
         from .workers import Supervisor, bind_listener
 
         try:

@@ -54,6 +54,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KB_AUTO_INIT", "true", "On first start, create the schema and load and index the corpus when the database is empty.", _bool),
     Setting("KB_WARM_UP", "true", "Before `kb serve` takes requests, run a few searches so the first visitor's search is as fast as the rest.", _bool),
     Setting("KB_WORKERS", "1", "Server processes `kb serve` starts on one port (search is CPU-bound: one per core).", _count),
+    Setting("KB_WORKER_TIMEOUT", "120", "Seconds a `kb serve --workers` worker may go silent (one request, or its start) before it is killed and replaced.", float),
+    Setting("KB_MAX_REQUESTS", "5000", "Requests after which a `kb serve --workers` worker is replaced by a fresh one (0: never).", int),
     Setting("KB_INDEX_SYNC_SECONDS", "2", "How often a server checks the database for index changes made by other servers.", float),
     Setting("KB_MAX_UPLOAD_MB", "10", "Largest attachment a partner may upload, in megabytes.", float),
     Setting("KB_EXTRACT_MAX_PAGES", "300", "Pages of a PDF attachment whose text is read for search and drafts (the rest is left out).", _count),

@@ -180,22 +180,28 @@ class WorkerServer:
                     os.kill(other, signal.SIGCONT)
 
     def wait_ready(self, timeout: float) -> set[int]:
-        """Every worker answers /api/v1/health (each asked on its own); returns their pids."""
+        """Every worker answers /api/v1/health (each asked on its own); returns their pids.
+
+        Workers load the index one at a time (under the index folder's lock), so a worker asked alone may be
+        waiting for one that `only` has stopped: each is asked for a short while in turn, with the others
+        running in between, until all have answered.
+        """
         deadline = time.monotonic() + timeout
         pids = self.wait_workers(timeout)
-        for pid in pids:
-            with self.only(pid):
-                while True:
-                    assert self.process.poll() is None, f"the supervisor exited:\n{self.tail()}"
-                    assert alive(pid), f"worker {pid} died while starting:\n{self.tail()}"
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        pytest.fail(f"worker {pid} did not answer within {timeout:.0f} s:\n{self.tail()}")
+        pending = set(pids)
+        while pending:
+            for pid in sorted(pending):
+                assert self.process.poll() is None, f"the supervisor exited:\n{self.tail()}"
+                assert alive(pid), f"worker {pid} died while starting:\n{self.tail()}"
+                if time.monotonic() > deadline:
+                    pytest.fail(f"workers {sorted(pending)} did not answer within {timeout:.0f} s:\n{self.tail()}")
+                with self.only(pid):
                     try:
-                        if request(self.port, "GET", "/api/v1/health", timeout=left)[0] == 200:
-                            break
+                        if request(self.port, "GET", "/api/v1/health", timeout=2)[0] == 200:
+                            pending.discard(pid)
                     except OSError:
-                        time.sleep(0.2)
+                        pass
+                time.sleep(0.3)  # every worker runs a moment, so the one holding the index lock can go on
         return pids
 
     def stop(self, timeout: float = 30) -> int:

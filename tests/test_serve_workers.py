@@ -118,3 +118,44 @@ def test_workers_starting_on_an_empty_index_folder_build_it_once(tmp_path: Path,
     finally:
         served.cleanup()
     assert "Traceback" not in served.tail(400)
+
+
+def test_hup_replaces_every_worker_without_a_failed_request(tmp_path: Path, kb: PreparedKb) -> None:
+    """A graceful reload (after an upgrade or a settings change): new workers first, old ones finish and leave."""
+    served = WorkerServer(server_env(kb), tmp_path, workers=2, threads=4)
+    try:
+        old = served.wait_ready(timeout=120)
+        os.kill(served.pid, signal.SIGHUP)
+        answers = []
+        deadline = time.monotonic() + 90
+        while (served.workers() & old or len(served.workers()) < 2) and time.monotonic() < deadline:
+            answers.append(found(served.port, "microcredito") == ["sw-it-1"])
+            time.sleep(0.05)
+        new = served.wait_ready(timeout=60)
+        assert not new & old, f"old workers {old} still running after the reload: {new}"
+        assert answers and all(answers), "every request during the reload was answered in full"
+        assert served.stop() == 0
+    finally:
+        served.cleanup()
+
+
+def test_a_worker_is_replaced_after_max_requests_and_a_stuck_one_after_the_timeout(tmp_path: Path, kb: PreparedKb) -> None:
+    served = WorkerServer(server_env(kb, KB_MAX_REQUESTS="20", KB_WORKER_TIMEOUT="4"), tmp_path, workers=2, threads=2)
+    try:
+        first = served.wait_ready(timeout=120)
+        for _ in range(60):  # between the two workers, more than 20 (+10% jitter) each
+            assert found(served.port, "microcredito") == ["sw-it-1"]
+        recycled = served.wait_ready(timeout=60)
+        assert recycled - first, "a worker past its request allowance was replaced"
+
+        stuck = min(recycled)
+        os.kill(stuck, signal.SIGSTOP)  # a worker that stops answering (a request stuck in a loop, say)
+        deadline = time.monotonic() + 30
+        while alive(stuck) and time.monotonic() < deadline:
+            assert found(served.port, "microcredito") == ["sw-it-1"]  # the other worker answers meanwhile
+            time.sleep(0.2)
+        assert not alive(stuck), "the arbiter killed the worker that stayed silent past KB_WORKER_TIMEOUT"
+        assert stuck not in served.wait_ready(timeout=60)
+        assert served.stop() == 0
+    finally:
+        served.cleanup()
