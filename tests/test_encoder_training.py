@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,11 @@ from indexing.encoder_training import (
     TrainingConfig,
     load_parallel,
     pair_files,
+    read_pairs,
+    swap_in,
+    token_coverage,
     train_encoder,
+    train_tokenizer,
 )
 
 ITALIAN = [
@@ -59,6 +64,55 @@ def test_only_sentence_pair_files_are_read(parallel_dir: Path) -> None:
     pairs = load_parallel(parallel_dir, max_pairs_per_lang=5)
     assert {lang: len(rows) for lang, rows in pairs.items()} == {"de": 5, "it": 5}
     assert load_parallel(parallel_dir, max_pairs_per_lang=5) == pairs  # same seed, same subset
+
+
+def test_broken_lines_are_skipped_and_counted_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "en-it.tsv"
+    path.write_bytes(
+        b"I need a small loan\tHo bisogno di un piccolo prestito\n"
+        + b"The bank\tLa banca\textra column\n"
+        + b"\tsolo italiano\n"
+        + b"only English\t   \n"
+        + b"no tab at all\n"
+        + "Latin-1 text\tcaff\xe8 e t\xe8\n".encode("latin-1")
+        + b"The course lasts two weeks\tIl corso dura due settimane\r\n"
+    )
+    skipped = Counter()
+    pairs = read_pairs(path, skipped)
+    assert pairs == [("I need a small loan", "Ho bisogno di un piccolo prestito"),
+                     ("The course lasts two weeks", "Il corso dura due settimane")]
+    assert skipped == {"not two columns": 2, "an empty side": 2, "not UTF-8": 1}
+    per_language: dict[str, Counter] = {}
+    assert load_parallel(tmp_path, skipped=per_language)["it"]
+    assert sum(per_language["it"].values()) == 5
+
+
+def test_a_run_that_stops_leaves_the_shipped_model_whole(parallel_dir: Path, tmp_path: Path) -> None:
+    shipped = tmp_path / "student"
+    shipped.mkdir()
+    (shipped / "model.safetensors").write_bytes(b"the shipped weights")
+    config = TrainingConfig(parallel_dir=str(parallel_dir), out_dir=str(shipped), cache_dir=str(tmp_path / "cache"),
+                            vocab_size=300, epochs=1, batch_size=8, tokenizer_kind="no-such-kind", threads=1)
+    with pytest.raises(ValueError, match="tokenizer"):
+        train_encoder(config)
+    assert [p.name for p in shipped.iterdir()] == ["model.safetensors"]
+    assert (shipped / "model.safetensors").read_bytes() == b"the shipped weights"
+    # A finished folder replaces the old one whole, and nothing is left beside it.
+    staging = tmp_path / ".student.new-1"
+    staging.mkdir()
+    (staging / "kb_encoder.json").write_text("{}", encoding="utf-8")
+    swap_in(staging, shipped)
+    assert [p.name for p in shipped.iterdir()] == ["kb_encoder.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "parallel", "student"]
+
+
+def test_token_coverage_shows_a_script_the_vocabulary_lacks() -> None:
+    latin = [it for _, it in ITALIAN] + [de for _, de in GERMAN]
+    tokenizer = train_tokenizer(latin * 5, vocab_size=200)
+    italian = token_coverage(tokenizer, ["Ho bisogno di un piccolo prestito"])
+    arabic = token_coverage(tokenizer, ["أحتاج إلى قرض صغير لفتح متجر"])
+    assert italian["unknown"] < 0.2
+    assert arabic["unknown"] + arabic["single_letter"] > 0.8
 
 
 def test_benchmark_folders_are_refused(tmp_path: Path) -> None:
