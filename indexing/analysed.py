@@ -24,10 +24,26 @@ class AnalysedDoc:
     other_bodies: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _terms(lang: str, text: str) -> list[str]:
+# Index term of each word already seen, per language (None: a stop word), and the spelling
+# form of each: a build sees the same few hundred thousand words over and over, and a plain dict
+# lookup is the cheapest way to reuse them.
+_MEMO_LIMIT = 500_000
+_memo: dict[str, dict[str, str | None]] = {lang: {} for lang in LANGUAGES}
+_spelling_memo: dict[str, str | None] = {}
+
+
+def _remembered(memo: dict[str, str | None], word: str, make) -> str | None:
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    value = memo[word] = make(word)
+    return value
+
+
+def _terms(lang: str, words: list[str]) -> list[str]:
+    memo = _memo[lang]
     found = []
-    for word in WORD_PATTERN.findall(text):
-        term = normalise_term(lang, word)
+    for word in words:
+        term = memo[word] if word in memo else _remembered(memo, word, lambda w: normalise_term(lang, w))
         if term:
             found.append(term)
     return found
@@ -36,17 +52,23 @@ def _terms(lang: str, text: str) -> list[str]:
 def analyse_doc(doc: IndexDoc) -> AnalysedDoc:
     """Analyse a record's texts with its language's analyzer (English for an unknown language)."""
     lang = doc.lang if doc.lang in LANGUAGES else "en"
+    title = WORD_PATTERN.findall(doc.title or "")
+    summary = WORD_PATTERN.findall(doc.summary or "")
     terms = {
-        "title": _terms(lang, doc.title or ""),
-        "summary": _terms(lang, doc.summary or ""),
-        "body": _terms(lang, doc.body or ""),
+        "title": _terms(lang, title),
+        "summary": _terms(lang, summary),
+        "body": _terms(lang, WORD_PATTERN.findall(doc.body or "")),
     }
     other_bodies: dict[str, list[str]] = {}
     for passage in doc.passages:
         passage_lang = passage.lang if passage.lang in LANGUAGES else lang
         target = terms["body"] if passage_lang == lang else other_bodies.setdefault(passage_lang, [])
-        target.extend(_terms(passage_lang, passage.text))
+        target.extend(_terms(passage_lang, WORD_PATTERN.findall(passage.text)))
     # Spelling suggestions come from titles and summaries: the words people search with.
-    words = WORD_PATTERN.findall(doc.title or "") + WORD_PATTERN.findall(doc.summary or "")
-    spelling = [w for w in map(spelling_word, words) if w]
+    memo = _spelling_memo
+    spelling = []
+    for word in title + summary:
+        surface = memo[word] if word in memo else _remembered(memo, word, spelling_word)
+        if surface:
+            spelling.append(surface)
     return AnalysedDoc(doc, lang, terms, spelling, other_bodies)

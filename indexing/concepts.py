@@ -125,7 +125,15 @@ class Thesaurus:
 
     def tag_terms(self, terms: list[str], lang: str) -> Counter:
         """`tag` over a text already analysed in `lang` (its index terms, in order)."""
-        return Counter(cid for cid, _, _ in self._matches(lang, terms, longest_only=False))
+        index = self._label_index.get(lang, {})
+        found: Counter = Counter()
+        # Every label at every place counts, so only the places where some label starts are looked at.
+        for i in [i for i, term in enumerate(terms) if term in index]:
+            for label_terms, concept_id in index[terms[i]]:
+                n = len(label_terms)
+                if n == 1 or tuple(terms[i : i + n]) == label_terms:
+                    found[concept_id] += 1
+        return found
 
     def detect(self, query: str, lang: str) -> list[ConceptMatch]:
         """Concepts a query mentions: labels in its own language first, then in the others.

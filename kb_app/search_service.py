@@ -112,6 +112,10 @@ class SearchService:
             # Searches never wait for a sync or reload in another thread: the engine has its own
             # reader/writer lock and swaps in what a reload built only when it is ready.
             return engine
+        return self.catch_up()
+
+    def catch_up(self, progress: Callable[[int, int], None] | None = None) -> SearchEngine:
+        """Open the engine if needed and apply every logged change; `progress(done, total)` follows the changes."""
         with self._lock:
             if self._engine is None:
                 # Exclusively: workers starting together on an empty folder must not each start (and
@@ -120,7 +124,7 @@ class SearchService:
                     self._engine = self._open_engine()
                     if self.applied_seq() < 0:
                         self.rebuild()
-                self.sync()
+            self.sync(progress=progress)
             return self._engine
 
     def _published_docs(self, session: Session, ids: list[int] | None = None) -> Iterator[IndexDoc]:
@@ -149,7 +153,7 @@ class SearchService:
             engine.rebuild(self._published_docs(session), progress=progress, markers={SEQ_MARKER: seq})
             return engine.stats()["records"]
 
-    def sync(self, wait: bool = True) -> int:
+    def sync(self, wait: bool = True, progress: Callable[[int, int], None] | None = None) -> int:
         """Apply every logged change this replica has not seen yet; returns how many records changed.
 
         Processes sharing the index folder take turns through a file lock, and each first reloads
@@ -177,6 +181,8 @@ class SearchService:
                     gone = [rid for rid in chunk if rid not in present]
                     if gone:
                         self._engine.delete(gone, save=False)
+                    if progress:
+                        progress(start + len(chunk), len(changed))
                 self._engine.save(markers={SEQ_MARKER: latest})
                 return len(changed)
 

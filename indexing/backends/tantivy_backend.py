@@ -27,6 +27,10 @@ LAYOUT = 1
 # Memory for the writer's in-RAM segment before it flushes: large enough that a bulk build
 # makes few segments, small enough beside the encoder and the record store.
 WRITER_HEAP_BYTES = 64_000_000
+# Text fields hold the project's analysed terms joined by spaces; tantivy only splits them (in Rust,
+# much faster than building a token object per term in Python). Positions count kept terms only,
+# so a phrase matches across the stop words between its words.
+TERMS_TOKENIZER = "kb_terms"
 
 
 def _schema() -> tantivy.Schema:
@@ -34,18 +38,11 @@ def _schema() -> tantivy.Schema:
     builder.add_unsigned_field("rid", indexed=True, fast=True)
     for key in FILTER_KEYS:
         builder.add_text_field(key, tokenizer_name="raw", index_option="basic")
-    builder.add_text_field(SPELL_FIELD, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field(SPELL_FIELD, tokenizer_name=TERMS_TOKENIZER, index_option="basic")
     for lang in LANGUAGES:
         for part in TEXT_PARTS:
-            builder.add_text_field(text_field(part, lang), tokenizer_name="raw", index_option="position")
+            builder.add_text_field(text_field(part, lang), tokenizer_name=TERMS_TOKENIZER, index_option="position")
     return builder.build()
-
-
-def _tokens(terms: list[str]) -> tantivy.PreTokenizedString:
-    # Positions count kept terms only, so a phrase matches across the stop words between its words.
-    return tantivy.PreTokenizedString(
-        " ".join(terms), [tantivy.Token(term, position, 0, 0) for position, term in enumerate(terms)]
-    )
 
 
 class TantivyBackend:
@@ -63,6 +60,8 @@ class TantivyBackend:
             self._index = tantivy.Index.open(str(folder))
         else:
             self._index = tantivy.Index(self._schema, path=str(folder), reuse=False)
+        # Tokenizers are not saved with the index: every opening registers ours.
+        self._index.register_tokenizer(TERMS_TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
         write_backend_stamp(folder, NAME, LAYOUT)
         self._lock = threading.Lock()
         self._writer: tantivy.IndexWriter | None = None
@@ -98,13 +97,13 @@ class TantivyBackend:
                 for theme in doc.themes or []:
                     entry.add_text("theme", theme)
                 if analysed.spelling:
-                    entry.add_pre_tokenized_text(SPELL_FIELD, _tokens(analysed.spelling))
+                    entry.add_text(SPELL_FIELD, " ".join(analysed.spelling))
                 for part in TEXT_PARTS:
                     if analysed.terms[part]:
-                        entry.add_pre_tokenized_text(text_field(part, analysed.lang), _tokens(analysed.terms[part]))
+                        entry.add_text(text_field(part, analysed.lang), " ".join(analysed.terms[part]))
                 for lang, terms in analysed.other_bodies.items():  # attached files in other languages
                     if terms:
-                        entry.add_pre_tokenized_text(text_field("body", lang), _tokens(terms))
+                        entry.add_text(text_field("body", lang), " ".join(terms))
                 writer.add_document(entry)
 
     def delete(self, record_ids: Iterable[int]) -> None:
