@@ -42,13 +42,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for noisy in ("alembic", "sentence_transformers", "httpx", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    from . import bidi, db, i18n, rate_limit, request_limits, richtext, search_service, security
+    from . import bidi, db, i18n, notifications, rate_limit, request_limits, richtext, search_service, security
     from .documents import reading
 
     # Set before any template compiles: the hook is compiled into every {{ ... }} output.
     app.jinja_env.finalize = bidi.finalize
 
     db.init_app(app)
+    notifications.init_app(app)
     search_service.init_app(app)
     reading.init_app(app)
     security.init_app(app)
@@ -69,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .feeds import bp as feeds_bp
     from .learning import bp as learning_bp
     from .training import bp as training_bp
+    from .alerts import bp as alerts_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(search_bp)
@@ -82,4 +84,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(feeds_bp)
     app.register_blueprint(learning_bp)
     app.register_blueprint(training_bp)
+    app.register_blueprint(alerts_bp)
     return app

@@ -206,6 +206,20 @@ def export_command(app: Flask, fmt: str, output: Path | None) -> None:
     click.echo(f"exported {count} records to {output}", err=True)
 
 
+@main.command("notify", help="Send the due e-mail digests of saved searches (safe to run as often as you like: run it hourly from cron or a systemd timer).")
+@with_app
+def notify_command(app: Flask) -> None:
+    from .digests import run_digests
+
+    _require_schema(app)
+    # Links in the mail point at the public address: there is no request to take it from.
+    with app.test_request_context(base_url=app.config["KB_PUBLIC_URL"]), _sessions(app)() as session:
+        report = run_digests(app, session)
+    click.echo(f"{report.due} saved searches due, {report.digests} digests sent with {report.records} records", err=True)
+    if report.failed:
+        raise click.ClickException(f"could not mail {len(report.failed)} digests (to {', '.join(report.failed[:5])}); they will be retried")
+
+
 @main.command("reindex", help="Rebuild every index from the database into a new folder and swap it in.")
 @with_app
 def reindex_command(app: Flask) -> None:

@@ -326,6 +326,30 @@ class LoginAttempt(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
+class SavedSearch(Base):
+    """A search a signed-in user follows by e-mail: its arguments, how often a digest goes out, and when one last did."""
+
+    __tablename__ = "saved_searches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    args: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the search's query-string arguments
+    frequency: Mapped[str] = mapped_column(String(10))  # alerts.FREQUENCIES
+    ui_lang: Mapped[str] = mapped_column(String(2), default="en")  # the digest's language
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_sent_at: Mapped[Optional[datetime]] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class DigestDelivery(Base):
+    """A record that went out in a digest of a saved search: never sent to the same subscription twice."""
+
+    __tablename__ = "digest_deliveries"
+    saved_search_id: Mapped[int] = mapped_column(ForeignKey("saved_searches.id", ondelete="CASCADE"), primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class SignInSession(Base):
     """One signed-in browser: the session cookie carries its key, and signing out deletes the row."""
 

@@ -98,6 +98,7 @@ NOT_FREE_TEXT = {
                     "test_documents_search: a payload inside a document)"},
     "reading_lists": {"audience": "code", "notes_lang": "code", "visibility": "code", "share_token": "server-made"},
     "login_attempts": {"key": "server-made, never shown"},
+    "saved_searches": {"frequency": "code", "ui_lang": "code"},
     "sign_in_sessions": {"key_hash": "server-made", "user_agent": "browser-sent, stored for the audit, never shown"},
     "invitations": {"token_hash": "server-made"},
 }

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from ..catalogue import add_revision, publish
 from ..kinds import kind_of
 from ..models import Record, Revision, User
+from ..notifications import queue_for_action
 
 # Statuses in which the partner who owns a record may still change its text.
 OWNER_EDITABLE = ("draft", "changes_requested")
@@ -78,7 +79,9 @@ def apply_action(session: Session, record: Record, action: str, user: User | Non
         publish(record)
     else:
         record.status = target
-    return add_revision(session, record, action, user, comment=(comment or "").strip() or None)
+    comment = (comment or "").strip() or None
+    queue_for_action(session, record, action, user, comment)
+    return add_revision(session, record, action, user, comment=comment)
 
 
 def last_review_comment(record: Record) -> Revision | None:
