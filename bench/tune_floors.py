@@ -39,7 +39,8 @@ from indexing import EngineSettings, SearchEngine, SearchQuery  # noqa: E402
 from indexing.evaluation import evaluate, load_qrels, load_queries, recall_at_k  # noqa: E402
 
 EVAL_DIR = ROOT / "corpus" / "eval"
-FLOORS = ("dense_min_score", "dense_relative_floor", "keyword_min_score", "concept_min_score", "concept_min_match")
+FLOORS = ("dense_min_score", "dense_relative_floor", "keyword_min_score", "concept_min_score", "concept_min_match",
+          "target_group_boost", "target_group_focus")
 
 
 def _floats(text: str) -> list[float]:
@@ -90,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keyword", type=_floats, default=_floats("0.4,0.45,0.5"))
     parser.add_argument("--concept-score", type=_floats, default=_floats("0,0.2,0.3,0.4"))
     parser.add_argument("--concept", type=_floats, default=_floats("0.4,0.5,0.6"))
+    parser.add_argument("--target-boost", type=_floats, default=_floats("0"),
+                        help="target_group_boost values (the intent boost of records about a group the query names)")
+    parser.add_argument("--target-focus", type=_floats, default=_floats("1"),
+                        help="target_group_focus values (how sharply the boost favours records about the group)")
     parser.add_argument("--min-recall", type=float, default=0.95)
     parser.add_argument("--min-ood", type=float, default=0.95)
     parser.add_argument("--tolerance", type=float, default=0.002,
@@ -112,10 +117,13 @@ def main(argv: list[str] | None = None) -> int:
             base = engine.settings
             doc_lang = {m.external_id: m.lang for m in engine._gen.store.meta.values()}
             catalogue = len(doc_lang)
+            # Legs found with no concept share cut, so that every grid point can make its own.
+            engine.settings = replace(base, concept_min_match=0.0)
             cache = LegCache(engine, queries + ood, ("hybrid", "semantic", "keyword"))
             rows: list[tuple[dict[str, float], dict[str, float]]] = []
             started = time.perf_counter()
-            for point in itertools.product(args.absolute, args.relative, args.keyword, args.concept_score, args.concept):
+            for point in itertools.product(args.absolute, args.relative, args.keyword, args.concept_score, args.concept,
+                                           args.target_boost, args.target_focus):
                 values = dict(zip(FLOORS, point, strict=True))
                 engine.settings = replace(base, **values)
                 rows.append((values, score_point(cache, "hybrid", queries, ood, qrels, doc_lang)))
@@ -131,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             table = [[*(f"{v[f]:.2f}" for f in FLOORS), f"{m['ndcg']:.4f}", f"{m['cross']:.4f}",
                       f"{m['recall2']:.3f}", f"{m['ood']:.3f}", f"{m['median_total'] / catalogue:.1%}"]
                      for v, m in ranked[: args.top]]
-            print(markdown_table(["absolute", "relative", "keyword", "concept cos", "concept share", "nDCG@10", "cross nDCG@10",
+            print(markdown_table(["absolute", "relative", "keyword", "concept cos", "concept share", "target boost", "target focus", "nDCG@10", "cross nDCG@10",
                                   "grade-2 R@100", "OOD at 0", "median total"], table))
             chosen = ranked[0][0]
             print("\nchosen: " + ", ".join(f"{k}={v}" for k, v in chosen.items()))

@@ -61,3 +61,21 @@ def test_the_results_page_counts_the_set_not_the_catalogue(corpus_app: Flask, co
     api = corpus_client.get("/api/v1/search", query_string={"q": "tontine gruppi di risparmio"}).get_json()
     assert 0 < api["total"] < catalogue_size(corpus_app)
     assert f"{api['total']} results" in html
+
+
+# Practices about migrant women (the group is named in their title and summary).
+WOMEN_FOCUSED = {"pr-it-007", "pr-es-007", "pr-ar-002", "pr-en-008", "pr-en-003", "pr-fr-007"}
+
+
+@pytest.mark.parametrize("query, lang", [("microcredito per donne migranti", "it"),
+                                         ("Mikrokredit für Migrantinnen", "de"),
+                                         ("قروض صغيرة للنساء المهاجرات", "ar")])
+def test_a_query_naming_a_target_group_puts_records_about_that_group_in_the_top_ten(
+        corpus_client: FlaskClient, query: str, lang: str) -> None:
+    answer = corpus_client.get("/api/v1/search", query_string={"q": query},
+                               headers={"Accept-Language": lang}).get_json()
+    assert "women" in {c["id"] for c in answer["query"]["concepts"]}
+    top = [r["external_id"] for r in answer["results"][:10]]
+    assert len(WOMEN_FOCUSED & set(top)) >= 2, top
+    if lang == "it":
+        assert "pr-it-007" in top, "the Italian practice for 'donne migranti' (34th before the intent boost)"
