@@ -180,6 +180,60 @@ def import_command(app: Flask, file: Path, skip_invalid: bool, fmt: str | None) 
                f"{report.skipped} invalid line(s) skipped")
 
 
+@main.command("import-documents", help="Create drafts from a folder of DOCX, ODT and PDF files (one draft per file).")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--organisation", required=True, help="Organisation the drafts belong to (slug or name).")
+@click.option("--kind", type=click.Choice(["practice", "resource"]), default="practice", show_default=True)
+@with_app
+def import_documents_command(app: Flask, folder: Path, organisation: str, kind: str) -> None:
+    from .catalogue import find_organisation
+    from .documents.drafts import NotADocument, start_draft
+    from .documents.reading import get_text_reader
+    from .documents.vocabulary import problem_code_text
+    from .models import Organisation
+    from .search_service import get_search_service
+    from .uploads import UploadRefused
+
+    _require_schema(app)
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    limit = int(float(app.config["KB_MAX_UPLOAD_MB"]) * 1024 * 1024)
+    reader = get_text_reader(app)
+    with _sessions(app)() as session:
+        org = find_organisation(session, organisation)
+        if org is None:
+            raise click.ClickException(f"no organisation {organisation!r}; see the organisations page or `kb init`")
+        org_id = org.id
+    created = 0
+    bar = tqdm(files, desc="reading documents", unit="file", file=sys.stderr, disable=None, leave=False)
+    for path in bar:
+        try:
+            with path.open("rb") as stream, _sessions(app)() as session:
+                record = start_draft(session, app.config["KB_DATA_DIR"], path.name, stream, limit, kind=kind,
+                                     lang="en", organisation=session.get(Organisation, org_id), user=None)
+                record_id, attachment_id = record.id, record.attachments[0].id
+        except (UploadRefused, NotADocument, OSError) as exc:
+            reason = {"empty": "empty file", "too_large": f"larger than {app.config['KB_MAX_UPLOAD_MB']:g} MB",
+                      "unknown_type": "not a PDF, DOCX or ODT file"}.get(getattr(exc, "reason", ""), None)
+            if isinstance(exc, NotADocument):
+                reason = "not a PDF, DOCX or ODT file"
+            elif isinstance(exc, OSError):
+                reason = exc.strerror or str(exc)
+            tqdm.write(f"{path.name}: skipped ({reason})", file=sys.stderr)
+            continue
+        created += 1
+        report = reader.read(attachment_id)
+        if report is None or report.status != "ok":
+            why = problem_code_text(report.problem) if report and report.problem else "no text found"
+            tqdm.write(f"{path.name}: draft {record_id}, text not read ({why}); fill it in by hand")
+            continue
+        pages = f", {report.pages} pages" if report.pages else ""
+        filled = ", ".join(report.prefilled) or "nothing"
+        tqdm.write(f"{path.name}: draft {record_id} ({report.lang}{pages}, {report.chars} characters): {filled}")
+    bar.close()
+    get_search_service(app).engine  # noqa: B018 - opening the engine replays the change log into the index
+    click.echo(f"{created} draft(s) created from {len(files)} file(s) in {folder}; none is published until reviewed")
+
+
 @main.command("export", help="Export the published catalogue in the interchange format.")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File to write (default: standard output).")

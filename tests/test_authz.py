@@ -24,6 +24,7 @@ from kb_app.models import Attachment, Cohort, CurriculumPath, Module, Organisati
 from kb_app.uploads import store_upload
 
 from conftest import session_key_for
+from sample_documents import docx_file
 
 ROLES = ("anonymous", "learner", "trainer", "partner_a", "partner_b", "editor", "admin")
 ACCOUNTS = {"learner": ("learner", None), "trainer": ("trainer", None), "partner_a": ("partner", "enm"),
@@ -203,6 +204,7 @@ def _remove_attachment(world: World) -> str:
 
 
 PRACTICE_FORM = {"title": "Sportello", "lang": "it", "body": "Testo.", "save": "1"}
+START_DOCUMENT = docx_file("Sportello", [("Sfida", ["Accesso al credito."])])
 
 ACTIONS = [
     # -- auth ------------------------------------------------------------------------------------------
@@ -235,6 +237,9 @@ ACTIONS = [
     Action("submit.new", "GET", lambda w: "/submit/new", submitters(200)),
     Action("submit.new", "POST", lambda w: "/submit/new", submitters(DONE), data=lambda w: dict(PRACTICE_FORM)),
     Action("submit.new", "GET", lambda w: f"/submit/new?translation_of={w.published_original}", submitters(200)),
+    Action("submit.from_file", "POST", lambda w: "/submit/from-file", submitters(DONE),
+           data=lambda w: {"start-document": (io.BytesIO(START_DOCUMENT), "rapporto.docx"), "start-read": "1"}),
+    Action("submit.reading", "GET", lambda w: f"/submit/{_draft_a(w)}/reading", owners_of_a(DONE)),
     Action("submit.show", "GET", lambda w: f"/submit/{_draft_a(w)}", owners_of_a(200)),
     Action("submit.history", "GET", lambda w: f"/submit/{_draft_a(w)}/history", owners_of_a(200)),
     Action("submit.edit", "GET", lambda w: f"/submit/{_draft_a(w)}/edit", owners_of_a(200)),

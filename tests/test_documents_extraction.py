@@ -126,3 +126,25 @@ def test_a_pdf_draft_finds_sections_in_unstyled_lines() -> None:
     draft = draft_fields(extract(pdf, PDF), fallback_title="rapporto")
     assert draft.title == "Sportello credito per migranti"
     assert draft.fields["challenge"] == "Nessun accesso al credito." and draft.fields["method"] == "Colloqui."
+
+
+def test_kb_import_documents_makes_a_draft_per_file_and_reports_each(kb, tmp_path: Path) -> None:
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "bericht.docx").write_bytes(docx_file("Bürgschaften für Gründerinnen", SECTIONS))
+    (folder / "rapporto.odt").write_bytes(odt_file("Garanzie per imprenditrici", [("Sfida", ["Nessun credito."])]))
+    (folder / "scan.pdf").write_bytes(scanned_pdf())
+    (folder / "geheim.pdf").write_bytes(encrypted_pdf())
+    (folder / "notes.txt").write_bytes(b"plain text")
+    result = kb("import-documents", str(folder), "--organisation", "enm")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any(line.startswith("bericht.docx: draft") and "(de" in line and "challenge, method, results" in line
+               for line in lines)
+    assert any(line.startswith("rapporto.odt: draft") and "(it" in line and "challenge" in line for line in lines)
+    assert any(line.startswith("scan.pdf: draft") and "no text found" in line for line in lines)
+    assert any(line.startswith("geheim.pdf: draft") and "password-protected" in line for line in lines)
+    assert "notes.txt: skipped (not a PDF, DOCX or ODT file)" in result.output
+    assert "4 draft(s) created from 5 file(s)" in result.output
+    refused = kb("import-documents", str(folder), "--organisation", "nobody-at-all")
+    assert refused.exit_code != 0 and "no organisation" in refused.output

@@ -215,17 +215,19 @@ class TextReader:
             if attachment.prefill and extracted is not None and extracted.status == "ok":
                 report.prefilled = prefill_draft(session, record, attachment, extracted)
             mark_for_index(session, record.id)
+        attachment.prefill = False  # read once: a draft is filled in from its file only then
         return report
 
 
 def prefill_draft(session: Session, record: Record, attachment: Attachment, extracted: Extracted) -> tuple[str, ...]:
     """Fill a draft started from this file; only fields still empty, and only while it is a draft."""
-    attachment.prefill = False
+    from .drafts import placeholder_title
+
     if record.status != "draft":
         return ()
     draft = draft_fields(extracted, record.kind, fallback_title=record.title)
     filled = []
-    if draft.title and (not record.title or record.title == attachment.filename):
+    if draft.title and (not record.title or record.title == placeholder_title(attachment.filename)):
         record.title = draft.title
         filled.append("title")
     for name, text in draft.fields.items():

@@ -32,3 +32,18 @@ def text_status_label(status: str | None, problem: str | None = None) -> str:
     if status == "ok" and problem:
         return text_problem_label(problem)
     return ""
+
+
+# The same reasons for the command line, which speaks English like the rest of `kb`.
+PROBLEM_TEXT = {
+    "encrypted": "password-protected", "malformed": "damaged or not a valid document",
+    "zip_bomb": "unpacks to far more data than a document holds", "entities": "contains XML entity declarations",
+    "mimetype": "not an OpenDocument text", "timeout": "reading took too long",
+    "too_complex": "needs more memory than allowed", "missing": "stored file missing",
+    "unsupported": "not a PDF, DOCX or ODT file", "truncated": "only the first part was read",
+    "failed": "could not be read",
+}
+
+
+def problem_code_text(code: str | None) -> str:
+    return PROBLEM_TEXT.get(code or "", code or "")

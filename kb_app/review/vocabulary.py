@@ -28,6 +28,7 @@ def action_label(action: str | None) -> str:
         "unpublished": _("Unpublished"),
         "attachment_added": _("Attachment added"),
         "attachment_removed": _("Attachment removed"),
+        "prefilled": _("Filled in from a file"),
         "translation_linked": _("Linked to the original"),
         "imported": _("Imported"),
         "updated by import": _("Updated by import"),

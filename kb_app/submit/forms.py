@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     Field,
+    FileField,
     HiddenField,
     MultipleFileField,
     SelectField,
@@ -25,6 +26,8 @@ from ..kinds import PRACTICE, Field as KindField, Kind, kind_of
 from ..licences import DEFAULT_LICENCE, LICENCES, licence_of
 from ..models import Record
 from ..uploads import ACCEPT_ATTRIBUTE
+
+DOCUMENT_ACCEPT = ".docx,.odt,.pdf"
 
 
 class CheckboxListField(SelectMultipleField):
@@ -98,6 +101,16 @@ def record_form_class(kind: Kind) -> type[RecordForm]:
 
 
 PracticeForm = record_form_class(PRACTICE)
+
+
+class StartFromFileForm(FlaskForm):
+    """"Start from a file": a partner's own DOCX, ODT or PDF becomes a draft to review (kb_app.documents)."""
+
+    document = FileField(_l("Your document"), description=_l(
+        "A DOCX, ODT or PDF file. Its first heading becomes the title and the sections are placed under the "
+        "matching headings of the template; you check every field before sending it for review."),
+        render_kw={"accept": DOCUMENT_ACCEPT})
+    read = SubmitField(_l("Read the file"))
 _TYPED = ("line", "area", "url")
 # Free-text inputs and short ones (numbers, dates) that carry record fields one to one.
 TEXT_FIELDS = tuple(f.name for f in PRACTICE.fields if f.section and f.input in _TYPED)

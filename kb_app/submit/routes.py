@@ -39,11 +39,16 @@ from ..uploads import remove_upload, stored_path
 from ..visibility import visible_to
 from . import bp
 from .duplicates import possible_duplicates
-from .forms import PracticeForm, record_form_data, set_choices
+from .forms import PracticeForm, StartFromFileForm, record_form_data, set_choices
+from ..documents.drafts import NotADocument, start_draft
+from ..documents.reading import get_text_reader
+from ..documents.vocabulary import text_problem_label
+from ..uploads import UploadRefused
 from .submission import (
     MAX_FILES_PER_SAVE,
     SAVE_REQUIRED,
     field_marks,
+    refusal_message,
     incomplete_message,
     max_upload_bytes,
     max_upload_mb,
@@ -134,9 +139,10 @@ def _after_save(record: Record, form: PracticeForm) -> Response:
 
 def _render_form(form: PracticeForm, record: Record | None, original: Record | None, status: int = 200,
                  detected: str | None = None, checking: bool = False) -> Any:
+    start = StartFromFileForm(formdata=None, prefix="start") if record is None and original is None else None
     return render_template("submit/form.html", form=form, record=record, original=original, sections=form.kind.form_sections,
                            detected=detected, max_files=MAX_FILES_PER_SAVE, confirm=ConfirmForm(),
-                           field_marks=field_marks(form.kind), checking=checking), status
+                           field_marks=field_marks(form.kind), checking=checking, start_form=start), status
 
 
 @bp.get("/submit")
@@ -205,6 +211,59 @@ def new() -> Any:
             getattr(form, name).data = str(value) if value is not None else ""
         form.themes.data = [t.slug for t in original.themes]
     return _render_form(form, None, original)
+
+
+@bp.post("/submit/from-file")
+@accepts_body(lambda: max_upload_bytes() + FORM_BODY_BYTES)
+@role_required(*SUBMITTERS)
+def from_file() -> Response:
+    """Start a draft from the partner's own document: kept as an attachment, read outside this request."""
+    user = _me()
+    if user.role == "partner" and user.organisation is None:
+        abort(403, description=_("Your account belongs to no organisation; ask an administrator."))
+    start = StartFromFileForm(prefix="start")
+    upload = start.document.data
+    if not start.validate_on_submit():
+        flash(_("The form had expired. Please try again."), "error")
+        return redirect(url_for("submit.new"))
+    if upload is None or not getattr(upload, "filename", ""):
+        flash(_("Choose a DOCX, ODT or PDF file to start from."), "error")
+        return redirect(url_for("submit.new"))
+    try:
+        record = start_draft(get_session(), current_app.config["KB_DATA_DIR"], upload.filename, upload.stream,
+                             max_upload_bytes(), kind="practice", lang=resolve_ui_lang(),
+                             organisation=user.organisation, user=user)
+    except UploadRefused as exc:
+        flash(refusal_message(exc), "error")
+        return redirect(url_for("submit.new"))
+    except NotADocument as exc:
+        flash(_("%(name)s is not a DOCX, ODT or PDF file: a draft can only start from a document.",
+                name=exc.filename), "error")
+        return redirect(url_for("submit.new"))
+    get_text_reader(current_app).kick()
+    log.info("account %s started draft %s from a file", user.id, record.id)
+    return redirect(url_for("submit.reading", record_id=record.id))
+
+
+@bp.get("/submit/<int:record_id>/reading")
+@login_required
+def reading(record_id: int) -> Any:
+    """Wait for the file a draft started from to be read, then open the form filled in from it."""
+    record = _viewable(record_id)
+    source = next((a for a in record.attachments if a.text_status in ("pending", "extracting") or a.prefill), None)
+    if source is not None:
+        get_text_reader(current_app).kick()
+        return render_template("submit/reading.html", record=record, attachment=source)
+    first = record.attachments[0] if record.attachments else None
+    if first is not None and first.text_status == "ok":
+        flash(_("The form was filled in from %(name)s. Check every field, correct what was misplaced, then save.",
+                name=first.filename), "info")
+    elif first is not None:
+        reason = text_problem_label(first.text_problem) if first.text_status == "refused" else \
+            _("no text found (a scan or an image?)")
+        flash(_("No text could be read from %(name)s (%(reason)s). The file is kept as an attachment: "
+                "fill in the form yourself.", name=first.filename, reason=reason), "error")
+    return redirect(url_for("submit.edit", record_id=record.id))
 
 
 @bp.route("/submit/<int:record_id>/edit", methods=["GET", "POST"])

@@ -108,15 +108,18 @@ def _store_files(form: PracticeForm, files: list[FileStorage]) -> list[StoredFil
         for stored in kept:
             remove_upload(data_dir, stored.stored_name)
         for exc in refused:
-            reason = {
-                "empty": _("%(name)s is empty.", name=exc.filename),
-                "too_large": _("%(name)s is larger than %(mb)s MB.", name=exc.filename,
-                               mb=max_upload_mb()),
-                "unknown_type": _("%(name)s is not a PDF, DOCX, ODT, PNG or JPEG file.", name=exc.filename),
-            }[exc.reason]
-            form.add_error("attachments", reason)
+            form.add_error("attachments", refusal_message(exc))
         return None
     return kept
+
+
+def refusal_message(exc: UploadRefused) -> str:
+    """Why an uploaded file was not kept, as the form says it."""
+    return {
+        "empty": _("%(name)s is empty.", name=exc.filename),
+        "too_large": _("%(name)s is larger than %(mb)s MB.", name=exc.filename, mb=max_upload_mb()),
+        "unknown_type": _("%(name)s is not a PDF, DOCX, ODT, PNG or JPEG file.", name=exc.filename),
+    }[exc.reason]
 
 
 def save_practice(form: PracticeForm, user: User, record: Record | None, original: Record | None) -> Record | None:
