@@ -126,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                              "(default: a temporary one)")
     parser.add_argument("--threads", type=int, default=8, help="waitress worker threads of `kb serve`")
     parser.add_argument("--workers", type=int, default=1, help="worker processes of `kb serve`")
+    parser.add_argument("--port", type=int, default=None, help="port of `kb serve` (default: any free one)")
     parser.add_argument("--concurrency", default="1,4,16", help="comma-separated numbers of concurrent clients")
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--duration", type=float, default=20, help="seconds per mode and concurrency (upper bound)")
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         queries = query_mix()
         print(f"query mix: {len(queries)} queries in {len({lang for lang, _ in queries})} languages; "
               f"server: kb serve --workers {args.workers} --threads {args.threads} on {HOST}")
-        with KbServer(kb_env(data_dir), threads=args.threads, workers=args.workers) as server:
+        with KbServer(kb_env(data_dir), port=args.port, threads=args.threads, workers=args.workers) as server:
             ready = server.wait_until("/api/v1/health")
             _, health = get_json(server.port, "/api/v1/health")
             records = health["records"]["total"]

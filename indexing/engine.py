@@ -1,15 +1,12 @@
-"""The search engine: keeps the keyword, dense and concept indexes together and fuses their results."""
+"""The search engine: orchestrates the keyword, dense and concept legs over the current index generation."""
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import re
 import shutil
 import threading
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -18,29 +15,31 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from indexing.analysed import AnalysedDoc, analyse_doc
-from indexing.analyzers import LANGUAGES, term_set, terms_of
+from indexing.analyzers import LANGUAGES, terms_of
 from indexing.backends import (
     DEFAULT_KEYWORD_BACKEND,
     IndexMismatchError,
-    dense_backend_exists,
-    load_dense_backend,
-    new_dense_backend,
-    open_keyword_backend,
 )
 from indexing.backends.faiss_dense import PASSAGE_SLOTS
 from indexing.concepts import Thesaurus
 from indexing.documents import FILTER_KEYS, IndexDoc, Passage
 from indexing.encoders import Encoder, load_encoder, passages
-from indexing.fusion import rrf_fuse
+from indexing.explain import Hit, concept_match, explain_hits, semantic_match
+from indexing.fusion import expand_keyword, rrf_fuse
+from indexing.generations import (
+    Generation,
+    ReadWriteLock,
+    current_folder,
+    new_folder,
+    point_to,
+    remove_stale_generations,
+)
 from indexing.keyword_search import KeywordSettings, search_keywords
 from indexing.language import detect_language
 from indexing.query_parsing import parse_query
-from indexing.record_store import RecordStore
-from indexing.snippets import make_snippet, word_terms
+from indexing.snippets import make_snippet
 
 MODES = ("hybrid", "semantic", "keyword")
-POINTER_FILE = "CURRENT"
-ENGINE_FILE = "engine.json"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -60,7 +59,7 @@ class EngineSettings:
     weight_concept: float = 2.0
     # With an English-only encoder the dense leg cannot cross languages: weigh it down further.
     weight_semantic_monolingual: float = 0.25
-    # Share of the concept (thesaurus label) match inside the keyword leg; see _expand_keyword.
+    # Share of the concept (thesaurus label) match inside the keyword leg; see fusion.expand_keyword.
     expansion_weight: float = 1.0
     keyword: KeywordSettings = field(default_factory=KeywordSettings)
     # The edge of the result set (issue 15). A record is in it when its dense cosine reaches both
@@ -123,18 +122,6 @@ class SearchQuery:
 
 
 @dataclass
-class Hit:
-    """One result: the record id, its ranking score, an HTML snippet and why it matched."""
-
-    id: int
-    score: float
-    snippet: str
-    matched_by: dict
-    lang: str | None = None
-    external_id: str | None = None
-
-
-@dataclass
 class QueryLegs:
     """What each leg found for one query, before the result set's edge is cut."""
 
@@ -156,113 +143,6 @@ class SearchResults:
     facets: dict[str, dict[str, int]]
     concepts: list[dict]
     suggestion: str | None = None
-
-
-class _ReadWriteLock:
-    """Many concurrent searches, or one writer (FAISS must not be searched while it changes)."""
-
-    def __init__(self):
-        self._cond = threading.Condition()
-        self._readers = 0
-        self._writing = False
-
-    def read(self):
-        return _Held(self, False)
-
-    def write(self):
-        return _Held(self, True)
-
-    def _acquire(self, write: bool) -> None:
-        with self._cond:
-            if write:
-                while self._writing or self._readers:
-                    self._cond.wait()
-                self._writing = True
-            else:
-                while self._writing:
-                    self._cond.wait()
-                self._readers += 1
-
-    def _release(self, write: bool) -> None:
-        with self._cond:
-            if write:
-                self._writing = False
-            else:
-                self._readers -= 1
-            self._cond.notify_all()
-
-
-class _Held:
-    def __init__(self, lock: _ReadWriteLock, write: bool):
-        self._lock, self._write = lock, write
-
-    def __enter__(self):
-        self._lock._acquire(self._write)
-
-    def __exit__(self, *exc):
-        self._lock._release(self._write)
-
-
-def _file_stamp(path: Path) -> tuple[int, int] | None:
-    """Identity of a file's current version: engine.json is replaced (new inode) on every save."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return st.st_ino, st.st_mtime_ns
-
-
-class _Generation:
-    """One built index folder: keyword index, dense index and record store together."""
-
-    def __init__(self, folder: Path, encoder: Encoder, settings: EngineSettings, fresh: bool):
-        self.folder = folder
-        folder.mkdir(parents=True, exist_ok=True)
-        dense_settings = {"passage_words": settings.passage_words, "max_passages": settings.max_passages}
-        if not fresh:
-            if not dense_backend_exists(folder):
-                raise IndexMismatchError(
-                    f"the index in {folder} is incomplete (no dense index); rebuild it (kb reindex)"
-                )
-            self.dense = load_dense_backend(folder, encoder.identity, encoder.dimension)
-        else:
-            self.dense = new_dense_backend(encoder.identity, encoder.dimension, dense_settings)
-        # An index another keyword backend built raises IndexMismatchError: rebuilt or refused like the encoder's.
-        self.keyword = open_keyword_backend(settings.keyword_backend, folder / "keyword")
-        self.store = RecordStore(folder)
-        info_path = folder / ENGINE_FILE
-        self.stamp = _file_stamp(info_path)  # taken before reading, so a save made meanwhile is noticed later
-        self.info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
-        self.dirty = False
-
-    def save(self, thesaurus: Thesaurus, settings: EngineSettings) -> None:
-        self.keyword.commit()
-        self.dense.save(self.folder)
-        self.info.update(
-            {
-                "settings": settings.to_dict(),  # what the index was built and is searched with
-                "encoder": self.dense.model,
-                "dimension": self.dense.dimension,
-                "keyword_backend": self.keyword.name,
-                "thesaurus": thesaurus.fingerprint,
-                "built_at": self.info.get("built_at") or self.dense.built_at,
-                "updated_at": time.time(),
-                "records": len(self.store),
-            }
-        )
-        tmp = self.folder / (ENGINE_FILE + ".tmp")
-        tmp.write_text(json.dumps(self.info, indent=1), encoding="utf-8")
-        os.replace(tmp, self.folder / ENGINE_FILE)
-        self.stamp = _file_stamp(self.folder / ENGINE_FILE)
-        self.dirty = False
-
-    def saved_elsewhere(self) -> bool:
-        """True when another process has saved this generation since this one loaded or saved it."""
-        return _file_stamp(self.folder / ENGINE_FILE) != self.stamp
-
-    def close(self) -> None:
-        self.keyword.close()
-        self.store.close()
 
 
 @dataclass
@@ -291,10 +171,10 @@ class SearchEngine:
         self.encoder = encoder
         self.thesaurus = thesaurus
         self.settings = settings
-        self._lock = _ReadWriteLock()
+        self._lock = ReadWriteLock()
         self._rebuild_lock = threading.Lock()
         self._journal: list[tuple[str, object]] | None = None
-        self._gen: _Generation | None = None
+        self._gen: Generation | None = None
         self.needs_rebuild = False
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
@@ -319,11 +199,11 @@ class SearchEngine:
         thesaurus = Thesaurus.from_jsonl(thesaurus_path) if thesaurus_path else Thesaurus.empty()
         engine = cls(Path(index_dir), load_encoder(encoder), thesaurus, settings or EngineSettings())
         engine.index_dir.mkdir(parents=True, exist_ok=True)
-        folder = engine._current_folder()
+        folder = current_folder(engine.index_dir)
         try:
             if folder is None:
                 raise FileNotFoundError
-            engine._gen = _Generation(folder, engine.encoder, engine.settings, fresh=False)
+            engine._gen = Generation(folder, engine.encoder, engine.settings, fresh=False)
         except FileNotFoundError:
             engine._gen = engine._start_empty()
         except IndexMismatchError:
@@ -338,26 +218,11 @@ class SearchEngine:
             engine._retag()
         return engine
 
-    def _current_folder(self) -> Path | None:
-        pointer = self.index_dir / POINTER_FILE
-        if not pointer.exists():
-            return None
-        folder = self.index_dir / pointer.read_text(encoding="utf-8").strip()
-        return folder if folder.is_dir() else None
-
-    def _new_folder(self) -> Path:
-        return self.index_dir / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
-
-    def _point_to(self, folder: Path) -> None:
-        tmp = self.index_dir / (POINTER_FILE + ".tmp")
-        tmp.write_text(folder.name, encoding="utf-8")
-        os.replace(tmp, self.index_dir / POINTER_FILE)
-
-    def _start_empty(self) -> _Generation:
-        gen = _Generation(self._new_folder(), self.encoder, self.settings, fresh=True)
+    def _start_empty(self) -> Generation:
+        gen = Generation(new_folder(self.index_dir), self.encoder, self.settings, fresh=True)
         gen.info["built_at"] = time.time()
         gen.save(self.thesaurus, self.settings)
-        self._point_to(gen.folder)
+        point_to(self.index_dir, gen.folder)
         return gen
 
     def _retag(self) -> None:
@@ -370,12 +235,12 @@ class SearchEngine:
     def reload_if_changed(self) -> bool:
         """Catch up with other processes sharing this folder: switch to the generation another one
         (e.g. `kb reindex`) has made current, or reopen this one when another process saved to it."""
-        folder = self._current_folder()
+        folder = current_folder(self.index_dir)
         if folder is None:
             return False
         if folder == self._gen.folder and not self._gen.saved_elsewhere():
             return False
-        new = _Generation(folder, self.encoder, self.settings, fresh=False)
+        new = Generation(folder, self.encoder, self.settings, fresh=False)
         with self._lock.write():
             old, self._gen = self._gen, new
         old.close()
@@ -450,7 +315,7 @@ class SearchEngine:
         return replace(doc, lang=lang)
 
     @staticmethod
-    def _apply(gen: _Generation, prepared: list[_Prepared]) -> None:
+    def _apply(gen: Generation, prepared: list[_Prepared]) -> None:
         gen.dirty = True
         gen.store.put([(p.analysed.doc, p.concepts) for p in prepared])
         gen.store.put_passages({p.analysed.doc.id: p.attached for p in prepared})
@@ -515,7 +380,7 @@ class SearchEngine:
         with self._rebuild_lock:
             with self._lock.write():
                 self._journal = []
-            new = _Generation(self._new_folder(), self.encoder, self.settings, fresh=True)
+            new = Generation(new_folder(self.index_dir), self.encoder, self.settings, fresh=True)
             new.info["built_at"] = time.time()
             new.dense.built_at = new.info["built_at"]
             try:
@@ -552,18 +417,12 @@ class SearchEngine:
                 self._journal = None
                 new.info.update(markers or {})
                 new.save(self.thesaurus, self.settings)
-                self._point_to(new.folder)
+                point_to(self.index_dir, new.folder)
                 old, self._gen = self._gen, new
                 self.needs_rebuild = False
             old.close()
-            self._remove_stale_generations(keep={new.folder.name, old.folder.name})
+            remove_stale_generations(self.index_dir, keep={new.folder.name, old.folder.name})
             return len(new.store)
-
-    def _remove_stale_generations(self, keep: set[str]) -> None:
-        # The previous generation is kept: another process may still be reading it.
-        for folder in self.index_dir.glob("gen-*"):
-            if folder.is_dir() and folder.name not in keep:
-                shutil.rmtree(folder, ignore_errors=True)
 
     # --- reading ------------------------------------------------------------------------
 
@@ -675,7 +534,10 @@ class SearchEngine:
                 (rid, s) for rid, s in ranked if rid in self._gen.store.meta and (allowed is None or rid in allowed)
             ]
             page_ids = ranked[(page - 1) * per_page : page * per_page]
-            hits = self._explain(page_ids, lang, text, matches, lists, concept_list, query_vector)
+            hits = explain_hits(
+                self._gen.store, self._gen.dense, self.thesaurus, self.settings.expansion_weight,
+                page_ids, lang, text, matches, lists, concept_list, query_vector,
+            )
             return SearchResults(
                 query_lang=lang,
                 total=len(ranked),
@@ -733,7 +595,8 @@ class SearchEngine:
         if legs.keyword is not None:
             # A hit for a one-word (or one-phrase) query holds all of it: no gate.
             keyword_gate = self._gate(legs.dense, s.keyword_min_score if gated and legs.words > 1 else 0.0)
-            lists["keyword"] = self._expand_keyword([(rid, sc) for rid, sc in legs.keyword if keyword_gate(rid)], concept)
+            lists["keyword"] = expand_keyword([(rid, sc) for rid, sc in legs.keyword if keyword_gate(rid)], concept,
+                                              self.settings.expansion_weight, self.settings.overfetch)
         if mode in ("hybrid", "semantic"):
             floor = max(s.dense_min_score, s.dense_relative_floor * legs.best_cosine)
             lists["semantic"] = [(rid, score) for rid, score in legs.dense if score >= floor]
@@ -821,129 +684,6 @@ class SearchEngine:
             )
         return SearchResults(lang, len(ordered), hits, self._facets(ordered), [], None)
 
-    def _expand_keyword(
-        self, keyword: list[tuple[int, float]], concepts: list[tuple[int, float]]
-    ) -> list[tuple[int, float]]:
-        """The keyword leg with concept expansion: BM25 over the query words plus, scaled by
-        `expansion_weight`, the match of the query's concepts' labels in each record's own
-        language (the concept tags), each normalised by its best score.
-
-        This is what lets a keyword search cross languages: an Italian "fondo di garanzia"
-        also finds the German record that says "Bürgschaftsfonds".
-        """
-        weight = self.settings.expansion_weight
-        if not concepts or weight <= 0:
-            return keyword
-        top_keyword = max((score for _, score in keyword), default=0.0) or 1.0
-        top_concept = max(score for _, score in concepts) or 1.0
-        combined = {rid: score / top_keyword for rid, score in keyword}
-        for rid, score in concepts:
-            combined[rid] = combined.get(rid, 0.0) + weight * score / top_concept
-        ranked = sorted(combined.items(), key=lambda item: -item[1])
-        return ranked[: self.settings.overfetch]
-
-    def _keyword_terms(self, text: str, doc_lang: str, doc_terms: set[str], concept_ids: list[str]) -> list[str]:
-        """Query words (or quoted phrases) found in the record, then the labels, in the
-        record's language, of the query concepts it is tagged with."""
-        found = []
-        for unit in parse_query(text):
-            terms = terms_of(doc_lang, unit.text)
-            if terms and set(terms) <= doc_terms and unit.text not in found:
-                found.append(unit.text)
-        for concept_id in concept_ids:
-            label = self.thesaurus.label(concept_id, doc_lang)
-            if label not in found:
-                found.append(label)
-        return found
-
-    def _found_in(
-        self, rid: int, attached: dict[int, Passage], text: str, own_terms: set[str], semantic: bool, keyword: bool,
-        query_vector: np.ndarray | None,
-    ) -> tuple[Passage, set[str]] | None:
-        """The attached-file passage that found this record, with the query terms it holds; None when the
-        record's own text did (its best dense passage is its own, or its own text has the query words)."""
-        if semantic and query_vector is not None:
-            vectors = self._gen.dense.vectors(rid)
-            if len(vectors):
-                best = int(np.argmax(vectors @ np.asarray(query_vector, dtype=np.float32)))
-                if best in attached:
-                    passage = attached[best]
-                    return passage, set(terms_of(passage.lang, text))
-        if keyword and not own_terms:
-            best_passage, best_terms = None, set()
-            for n in sorted(attached):
-                passage = attached[n]
-                wanted = set(terms_of(passage.lang, text))
-                shared = wanted & term_set(passage.lang, passage.text)
-                if len(shared) > len(best_terms):
-                    best_passage, best_terms = passage, shared
-            if best_passage is not None:
-                return best_passage, best_terms
-        return None
-
-    def _explain(self, page_ids, lang, text, matches, lists, concept_list, query_vector=None) -> list[Hit]:
-        ranks = {
-            name: {rid: (rank, score) for rank, (rid, score) in enumerate(ranked, start=1)}
-            for name, ranked in lists.items()
-        }
-        concept_ranks = {rid: rank for rank, (rid, _) in enumerate(concept_list, start=1)}
-        texts = self._gen.store.texts([rid for rid, _ in page_ids])
-        attached_by_record = self._gen.store.passages([rid for rid, _ in page_ids])
-        query_concepts = [m.id for m in matches]
-        hits = []
-        for rid, score in page_ids:
-            meta = self._gen.store.meta[rid]
-            matched_by: dict = {"keyword": None, "semantic": None, "concept": None}
-            title, summary, body = texts.get(rid, ("", "", ""))
-            shared = [cid for cid in query_concepts if cid in meta.concepts]
-            # Each text is analysed once: for the words it matched and for its snippet.
-            analysed = {"summary": word_terms(meta.lang, summary), "body": word_terms(meta.lang, body)}
-            if rid in ranks.get("keyword", {}):
-                doc_terms = term_set(meta.lang, title)
-                doc_terms.update(t for words in analysed.values() for _, _, t in words if t)
-                terms = self._keyword_terms(
-                    text, meta.lang, doc_terms, shared if self.settings.expansion_weight > 0 else []
-                )
-                matched_by["keyword"] = {"rank": ranks["keyword"][rid][0], "terms": terms}
-            if rid in ranks.get("semantic", {}):
-                rank, cosine = ranks["semantic"][rid]
-                matched_by["semantic"] = {"rank": rank, "score": round(float(cosine), 4)}
-            if shared and rid in concept_ranks:
-                matched_by["concept"] = {
-                    "rank": concept_ranks[rid],
-                    "concepts": [
-                        {
-                            "id": cid,
-                            "label": self.thesaurus.label(cid, lang),
-                            "doc_label": self.thesaurus.label(cid, meta.lang),
-                        }
-                        for cid in shared
-                    ],
-                }
-            wanted = set(terms_of(meta.lang, text))
-            for cid in query_concepts:
-                wanted |= self.thesaurus.label_terms(cid, meta.lang)
-            snippet = None
-            attached = attached_by_record.get(rid)
-            if attached:
-                keyword_info = matched_by["keyword"]
-                own_terms = wanted & (term_set(meta.lang, title) | {t for w in analysed.values() for _, _, t in w if t})
-                found = self._found_in(
-                    rid, attached, text, own_terms, matched_by["semantic"] is not None, keyword_info is not None,
-                    query_vector,
-                )
-                if found is not None:
-                    passage, passage_terms = found
-                    matched_by["found_in"] = {"file": passage.source, "page": passage.page, "lang": passage.lang}
-                    snippet = make_snippet(passage.lang, "", "", passage.text, passage_terms)
-                    if keyword_info is not None and not keyword_info["terms"]:
-                        words = [u.text for u in parse_query(text) if set(terms_of(passage.lang, u.text)) & passage_terms]
-                        keyword_info["terms"] = words
-            if snippet is None:
-                snippet = make_snippet(meta.lang, title, summary, body, wanted, analysed=analysed)
-            hits.append(Hit(rid, float(score), snippet, matched_by, meta.lang, meta.external_id))
-        return hits
-
     def related(self, doc_id: int, k: int = 10) -> list[Hit]:
         """Records like this one in any language: nearest passages plus shared concepts."""
         with self._lock.read():
@@ -974,21 +714,12 @@ class SearchEngine:
                 other = self._gen.store.meta[rid]
                 matched_by: dict = {"keyword": None, "semantic": None, "concept": None}
                 if rid in ranks.get("semantic", {}):
-                    rank, cosine = ranks["semantic"][rid]
-                    matched_by["semantic"] = {"rank": rank, "score": round(float(cosine), 4)}
+                    matched_by["semantic"] = semantic_match(*ranks["semantic"][rid])
                 shared = [cid for cid in concept_ids if cid in other.concepts]
                 if shared and rid in ranks["concept"]:
-                    matched_by["concept"] = {
-                        "rank": ranks["concept"][rid][0],
-                        "concepts": [
-                            {
-                                "id": cid,
-                                "label": self.thesaurus.label(cid, meta.lang),
-                                "doc_label": self.thesaurus.label(cid, other.lang),
-                            }
-                            for cid in shared
-                        ],
-                    }
+                    matched_by["concept"] = concept_match(
+                        self.thesaurus, shared, ranks["concept"][rid][0], meta.lang, other.lang
+                    )
                 title, summary, body = texts.get(rid, ("", "", ""))
                 hits.append(
                     Hit(

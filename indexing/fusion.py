@@ -1,4 +1,4 @@
-"""Reciprocal rank fusion of ranked result lists (Cormack, Clarke & Buettcher 2009)."""
+"""Fusing ranked result lists: reciprocal rank fusion (Cormack, Clarke & Buettcher 2009) and concept expansion."""
 
 from __future__ import annotations
 
@@ -27,3 +27,24 @@ def rrf_fuse(
             fused[doc_id] = fused.get(doc_id, 0.0) + weight / (k + rank)
     order = {doc_id: i for i, doc_id in enumerate(fused)}
     return sorted(fused.items(), key=lambda item: (-item[1], order[item[0]]))
+
+
+def expand_keyword(
+    keyword: list[tuple[int, float]], concepts: list[tuple[int, float]], weight: float, limit: int
+) -> list[tuple[int, float]]:
+    """The keyword leg with concept expansion: BM25 over the query words plus, scaled by
+    `weight`, the match of the query's concepts' labels in each record's own language (the
+    concept tags), each normalised by its best score; the best `limit`.
+
+    This is what lets a keyword search cross languages: an Italian "fondo di garanzia"
+    also finds the German record that says "Bürgschaftsfonds".
+    """
+    if not concepts or weight <= 0:
+        return keyword
+    top_keyword = max((score for _, score in keyword), default=0.0) or 1.0
+    top_concept = max(score for _, score in concepts) or 1.0
+    combined = {rid: score / top_keyword for rid, score in keyword}
+    for rid, score in concepts:
+        combined[rid] = combined.get(rid, 0.0) + weight * score / top_concept
+    ranked = sorted(combined.items(), key=lambda item: -item[1])
+    return ranked[:limit]

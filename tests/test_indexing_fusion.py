@@ -32,3 +32,13 @@ def test_ties_keep_first_seen_order_and_duplicates_count_once():
 def test_empty_input():
     assert rrf_fuse({}) == []
     assert rrf_fuse({"a": []}) == []
+
+
+def test_concept_expansion_adds_records_only_a_concept_found_and_keeps_the_limit():
+    from indexing.fusion import expand_keyword
+
+    keyword = [(1, 12.0), (2, 6.0)]
+    concepts = [(3, 4.0), (1, 2.0)]
+    expanded = expand_keyword(keyword, concepts, weight=1.0, limit=2)
+    assert [rid for rid, _ in expanded] == [1, 3]  # 1: both legs; 3: the concept alone (another language)
+    assert expand_keyword(keyword, concepts, weight=0.0, limit=2) == keyword
