@@ -71,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .learning import bp as learning_bp
     from .training import bp as training_bp
     from .alerts import bp as alerts_bp
+    from .organisations import bp as organisations_bp
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(search_bp)
@@ -85,4 +86,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(learning_bp)
     app.register_blueprint(training_bp)
     app.register_blueprint(alerts_bp)
+    app.register_blueprint(organisations_bp)
     return app

@@ -350,6 +350,16 @@ class DigestDelivery(Base):
     sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class RecordUsage(Base):
+    """How often a record's page was viewed and its files or citations downloaded, per month: counts only."""
+
+    __tablename__ = "record_usage"
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM (UTC)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    downloads: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SignInSession(Base):
     """One signed-in browser: the session cookie carries its key, and signing out deletes the row."""
 

@@ -99,6 +99,7 @@ NOT_FREE_TEXT = {
     "reading_lists": {"audience": "code", "notes_lang": "code", "visibility": "code", "share_token": "server-made"},
     "login_attempts": {"key": "server-made, never shown"},
     "saved_searches": {"frequency": "code", "ui_lang": "code"},
+    "record_usage": {"period": "server-made month (YYYY-MM)"},
     "sign_in_sessions": {"key_hash": "server-made", "user_agent": "browser-sent, stored for the audit, never shown"},
     "invitations": {"token_hash": "server-made"},
 }
@@ -536,6 +537,9 @@ HISTORY = ("comment.changes", "comment.publish", "user.partner.name", "user.edit
 PAGES = (
     # Anyone.
     Page("home", "anon", "/", ("form.title", "form.summary", "imp.title", "org.name", "imp.organisation")),
+    Page("organisation", "anon", "/organisations/{org_slug}", ("org.name", "org.description", "form.title")),
+    Page("organisations", "anon", "/organisations", ("org.name",)),
+    Page("saved-searches", "trainer", "/alerts", ()),
     Page("search-summary", "anon", "/search?q=@form.summary", ("form.title", "form.summary", "org.name")),
     Page("search-keyword-body", "anon", "/search?q=@imp.body&mode=keyword", ("imp.title", "imp.body")),
     Page("search-resource", "anon", "/search?q=@api.title+@api.learning_objectives&mode=keyword",

@@ -23,6 +23,7 @@ from ..models import Record
 from ..openapi import QueryParam, build_document, operation
 from ..search.catalogue_counts import counts_by_kind, counts_by_language, themes_with_counts
 from ..search_service import get_search_service
+from ..usage import count_use
 from . import bp
 from .listings import (
     app_thesaurus,
@@ -114,7 +115,9 @@ CITE_FORMAT = QueryParam("format", {"type": "string", "enum": list(CITATION_FORM
                        "the record page's /records/{id}/cite.{format}.")
 def cite_record(record_id: int) -> Response:
     args = read_query(request.args, (CITE_FORMAT,))
-    return download_response(citable_card(get_published(get_session(), record_id)), args["format"])
+    record = get_published(get_session(), record_id)
+    count_use(record.id, "downloads")
+    return download_response(citable_card(record), args["format"])
 
 
 @bp.post("/records")

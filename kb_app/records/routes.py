@@ -14,6 +14,7 @@ from ..discovery import citable_card, get_published, record_detail
 from ..errors.handlers import ApiError
 from ..models import Record
 from ..schema_org import record_json_ld
+from ..usage import count_use
 from ..i18n import resolve_ui_lang
 from ..kinds import kind_of
 from ..progress import path_progress, place_in_path
@@ -41,6 +42,7 @@ def web_link(url: str | None) -> str | None:
 def show(record_id: int) -> str:
     session = get_session()
     record = get_published(session, record_id)
+    count_use(record.id, "views")
     data = record_detail(session, record)
     ui_lang = resolve_ui_lang()
     kind = kind_of(record.kind)
@@ -92,5 +94,7 @@ def cite(record_id: int, fmt: str) -> Response:
     citation_format = CITATION_FORMATS.get(fmt)
     if citation_format is None:
         raise ApiError(404, "not_found", f"no citation format {fmt[:40]!r} (known: {', '.join(CITATION_FORMATS)})")
-    return download_response(citable_card(get_published(get_session(), record_id)), fmt)
+    record = get_published(get_session(), record_id)
+    count_use(record.id, "downloads")
+    return download_response(citable_card(record), fmt)
 

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from indexing import detect_language
 
+from ..usage import count_use, usage_of_organisation
 from ..auth.access import current_user, login_required, role_required
 from ..auth.forms import ConfirmForm
 from ..catalogue import add_revision, to_interchange
@@ -159,7 +160,9 @@ def index() -> str:
             mine.append(Record.organisation_id == user.organisation_id)
         query = query.where(or_(*mine))
     records = list(db.scalars(query.limit(500)))
-    return render_template("submit/index.html", records=records, user=user, last_review_comment=last_review_comment)
+    usage = usage_of_organisation(db, user.organisation_id) if user.organisation_id is not None else []
+    return render_template("submit/index.html", records=records, user=user, last_review_comment=last_review_comment,
+                           usage=usage)
 
 
 @bp.get("/submit/translate")
@@ -518,6 +521,8 @@ def attachment(attachment_id: int) -> Response:
                          max_age=0 if not record.is_published else 3600, etag=found.sha256)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if record.is_published:
+        count_use(record.id, "downloads")
     if not record.is_published:
         response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -1,4 +1,5 @@
-"""cite, follow and harvest: a licence per record, saved searches and the records their digests sent
+"""cite, follow and harvest: a licence per record, saved searches and the records their digests sent,
+monthly view and download counts per record
 
 Revision ID: 0005_harvest
 Revises: 0003_trust
@@ -42,9 +43,20 @@ def upgrade() -> None:
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("saved_search_id", "record_id", name=op.f("pk_digest_deliveries")),
     )
+    op.create_table(
+        "record_usage",
+        sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("period", sa.String(length=7), nullable=False),
+        sa.Column("views", sa.Integer(), nullable=False),
+        sa.Column("downloads", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["record_id"], ["records.id"], name=op.f("fk_record_usage_record_id_records"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("record_id", "period", name=op.f("pk_record_usage")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("record_usage")
     op.drop_table("digest_deliveries")
     op.drop_table("saved_searches")
     with op.batch_alter_table("records") as batch_op:
