@@ -94,3 +94,19 @@ def test_without_a_mail_server_the_mail_is_written_to_the_log(app: Flask, caplog
         submit(partner, "en")
     logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "kb_app.mail")
     assert "ed@example.org" in logged and f"New submission to review: {PRACTICE['title']}" in logged
+
+
+def test_the_password_reset_mail_goes_through_the_same_sender(app: Flask) -> None:
+    signed_in(app, "ana@example.org", "partner", "enm")
+    with smtp_server() as box:
+        app.config["KB_MAIL_SERVER"] = box.server
+        app.test_client().post("/password/forgot?ui=fr", data={"email": "ana@example.org"})
+        (mail,) = box.wait_for(1)
+    assert mail["To"] == "ana@example.org"
+    with app.test_request_context("/?ui=fr"):
+        from flask_babel import force_locale, gettext
+
+        with force_locale("fr"):
+            expected = gettext("Choose a password for the M.I.C.R.O. knowledge base")
+    assert mail["Subject"] == expected  # non-ASCII, and every space kept
+    assert "http://localhost/password/reset/" in mail.get_content()

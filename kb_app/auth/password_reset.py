@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import logging
-import smtplib
-from email.message import EmailMessage
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from ..mail import send_mail
 from ..models import User
 
 log = logging.getLogger(__name__)
@@ -48,21 +47,6 @@ def send_reset_link(user: User, link: str, subject: str, text: str) -> bool:
     if not server:
         log.warning("KB_MAIL_SERVER is empty, so the password reset link for %s is written here: %s", user.email, link)
         return True
-    host, _, port = server.partition(":")
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = current_app.config.get("KB_MAIL_SENDER") or f"no-reply@{host}"
-    message["To"] = user.email
-    message.set_content(f"{text}\n\n{link}\n")
-    try:
-        with smtplib.SMTP(host, int(port or 25), timeout=15) as smtp:
-            smtp.ehlo()
-            if smtp.has_extn("starttls"):
-                smtp.starttls()
-                smtp.ehlo()
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException, ValueError) as exc:
-        # The link itself is a secret once mail is configured: never log it here.
-        log.error("could not send the password reset mail to %s through %s: %s", user.email, server, exc)
-        return False
-    return True
+    # The one mail sender (headers that keep non-ASCII subjects whole); a failure is logged without the body,
+    # so the link, a secret once mail is configured, never reaches the log.
+    return send_mail(current_app.config, user.email, subject, f"{text}\n\n{link}\n")
