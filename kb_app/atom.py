@@ -1,34 +1,30 @@
 """Atom 1.0 feeds of records (RFC 4287): one entry per record, newest first, with its permanent link as id."""
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from datetime import datetime
-from typing import Iterable
+from typing import Any, Iterable
 
 from .discovery import permalink, record_url
 from .kinds import kind_of
 from .models import Record
+from .xmldoc import document, serialise, sub
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-ET.register_namespace("", ATOM_NS)
 
 
 def _stamp(moment: datetime | None) -> str:
     return (moment or datetime(2020, 1, 1)).replace(microsecond=0).isoformat() + "Z"
 
 
-def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrs)
-    if text is not None:
-        element.text = text
-    return element
+def _sub(parent: Any, tag: str, text: str | None = None, **attrs: str) -> Any:
+    return sub(parent, f"{{{ATOM_NS}}}{tag}", text, attrs)
 
 
 def atom_feed(*, title: str, feed_url: str, page_url: str, records: Iterable[Record], ui_lang: str) -> bytes:
     """The feed document: `feed_url` is its own address (and id), `page_url` the page it follows."""
     records = list(records)
-    feed = ET.Element(f"{{{ATOM_NS}}}feed", {XML_LANG: ui_lang})
+    feed = document(f"{{{ATOM_NS}}}feed", {None: ATOM_NS}, {XML_LANG: ui_lang})
     _sub(feed, "id", feed_url)
     _sub(feed, "title", title)
     _sub(feed, "updated", _stamp(max((r.updated_at for r in records), default=None)))
@@ -53,4 +49,4 @@ def atom_feed(*, title: str, feed_url: str, page_url: str, records: Iterable[Rec
             _sub(entry, "category", term=theme.slug, label=theme.label(ui_lang))
         if record.summary:
             _sub(entry, "summary", record.summary, type="text")
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return serialise(feed)

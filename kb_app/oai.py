@@ -7,7 +7,6 @@ deleted (a harvester must drop them); drafts that were never published are not i
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping, Sequence
@@ -19,6 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 from .kinds import KIND_NAMES, LANGUAGES, kind_of
 from .licences import licence_of
 from .models import Record, Theme
+from .xmldoc import NOT_XML as _NOT_XML
+from .xmldoc import document, serialise, sub
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -26,10 +27,6 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 OAI_SCHEMA = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
 OAI_DC_SCHEMA = "http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
-ET.register_namespace("", OAI_NS)
-ET.register_namespace("oai_dc", OAI_DC_NS)
-ET.register_namespace("dc", DC_NS)
-ET.register_namespace("xsi", XSI_NS)
 
 METADATA_FORMATS = {"oai_dc": (OAI_DC_SCHEMA, OAI_DC_NS)}
 # Arguments each verb takes besides `verb`: (required, optional); a resumption token excludes all others.
@@ -45,8 +42,6 @@ SET_GROUPS = ("kind", "lang", "theme")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SECOND = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 TOKEN_SALT = "oai-resumption"
-# Characters XML 1.0 cannot carry: an argument with one could not be echoed in the answer's request element.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class OaiError(Exception):
@@ -120,26 +115,24 @@ def _sets(session: Session) -> list[tuple[str, str]]:
 
 # -- the document ---------------------------------------------------------------------------------------
 
-def _sub(parent: ET.Element, tag: str, text: Any = None, ns: str = OAI_NS, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ns}}}{tag}", attrs)
-    if text is not None:
-        element.text = str(text)
-    return element
+def _sub(parent: Any, tag: str, text: Any = None, ns: str = OAI_NS, **attrs: str) -> Any:
+    return sub(parent, f"{{{ns}}}{tag}", text, attrs)
 
 
-def _envelope(repo: Repository, args: Mapping[str, str] | None) -> ET.Element:
-    root = ET.Element(f"{{{OAI_NS}}}OAI-PMH", {f"{{{XSI_NS}}}schemaLocation": f"{OAI_NS} {OAI_SCHEMA}"})
+def _envelope(repo: Repository, args: Mapping[str, str] | None) -> Any:
+    root = document(f"{{{OAI_NS}}}OAI-PMH", {None: OAI_NS, "xsi": XSI_NS},
+                    {f"{{{XSI_NS}}}schemaLocation": f"{OAI_NS} {OAI_SCHEMA}"})
     _sub(root, "responseDate", _utc(datetime.now(timezone.utc)))
     # After badVerb or badArgument the request element carries no attributes (the protocol's rule).
     _sub(root, "request", repo.base_url, **dict(args or {}))
     return root
 
 
-def _serialise(root: ET.Element) -> bytes:
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+def _serialise(root: Any) -> bytes:
+    return serialise(root)
 
 
-def _header(parent: ET.Element, repo: Repository, record: Record) -> None:
+def _header(parent: Any, repo: Repository, record: Record) -> None:
     deleted = record.status != "published"
     header = _sub(parent, "header", **({"status": "deleted"} if deleted else {}))
     _sub(header, "identifier", repo.identifier_prefix + (record.external_id or str(record.id)))
@@ -150,9 +143,9 @@ def _header(parent: ET.Element, repo: Repository, record: Record) -> None:
         _sub(header, "setSpec", f"theme:{theme.slug}")
 
 
-def _dublin_core(parent: ET.Element, repo: Repository, record: Record) -> None:
-    dc = ET.SubElement(parent, f"{{{OAI_DC_NS}}}dc",
-                       {f"{{{XSI_NS}}}schemaLocation": f"{OAI_DC_NS} {OAI_DC_SCHEMA}"})
+def _dublin_core(parent: Any, repo: Repository, record: Record) -> None:
+    dc = sub(parent, f"{{{OAI_DC_NS}}}dc", attrs={f"{{{XSI_NS}}}schemaLocation": f"{OAI_DC_NS} {OAI_DC_SCHEMA}"},
+             nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS})
 
     def add(tag: str, value: Any) -> None:
         if value not in (None, ""):
@@ -225,7 +218,7 @@ def _earliest(session: Session) -> datetime:
     return session.scalar(select(func.min(Record.updated_at)).where(in_repository())) or datetime(2020, 1, 1)
 
 
-def _identify(session: Session, repo: Repository, root: ET.Element) -> None:
+def _identify(session: Session, repo: Repository, root: Any) -> None:
     element = _sub(root, "Identify")
     _sub(element, "repositoryName", repo.name)
     _sub(element, "baseURL", repo.base_url)
@@ -236,7 +229,7 @@ def _identify(session: Session, repo: Repository, root: ET.Element) -> None:
     _sub(element, "granularity", "YYYY-MM-DDThh:mm:ssZ")
 
 
-def _list_metadata_formats(session: Session, repo: Repository, root: ET.Element, args: dict[str, str]) -> None:
+def _list_metadata_formats(session: Session, repo: Repository, root: Any, args: dict[str, str]) -> None:
     if "identifier" in args:
         _record_by_identifier(session, repo, args["identifier"])
     element = _sub(root, "ListMetadataFormats")
@@ -247,7 +240,7 @@ def _list_metadata_formats(session: Session, repo: Repository, root: ET.Element,
         _sub(fmt, "metadataNamespace", namespace)
 
 
-def _list_sets(session: Session, root: ET.Element, args: dict[str, str]) -> None:
+def _list_sets(session: Session, root: Any, args: dict[str, str]) -> None:
     if "resumptionToken" in args:
         raise OaiError("badResumptionToken", "ListSets answers in one piece; there is no token to resume")
     element = _sub(root, "ListSets")
@@ -261,7 +254,7 @@ def _serializer(repo: Repository) -> URLSafeSerializer:
     return URLSafeSerializer(repo.secret, salt=TOKEN_SALT)
 
 
-def _list(session: Session, repo: Repository, root: ET.Element, verb: str, args: dict[str, str]) -> None:
+def _list(session: Session, repo: Repository, root: Any, verb: str, args: dict[str, str]) -> None:
     if "resumptionToken" in args:
         try:
             state = _serializer(repo).loads(args["resumptionToken"])
@@ -314,7 +307,7 @@ def _list(session: Session, repo: Repository, root: ET.Element, verb: str, args:
         _sub(element, "resumptionToken", token, completeListSize=str(total), cursor=str(cursor))
 
 
-def _get_record(session: Session, repo: Repository, root: ET.Element, args: dict[str, str]) -> None:
+def _get_record(session: Session, repo: Repository, root: Any, args: dict[str, str]) -> None:
     record = _record_by_identifier(session, repo, args["identifier"])
     _check_prefix(args["metadataPrefix"])
     item = _sub(_sub(root, "GetRecord"), "record")

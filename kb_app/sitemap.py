@@ -1,7 +1,6 @@
 """The sitemap of published records, each with hreflang alternates to its other language versions."""
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from collections import defaultdict
 
 from flask import url_for
@@ -9,11 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import Record
+from .xmldoc import document, serialise, sub
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
-ET.register_namespace("", SITEMAP_NS)
-ET.register_namespace("xhtml", XHTML_NS)
 # The protocol's limit for one file; beyond it a sitemap index would be needed.
 MAX_URLS = 50_000
 
@@ -27,16 +25,16 @@ def sitemap(session: Session) -> bytes:
     groups: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for record_id, lang, root_id, _updated in rows:
         groups[root_id or record_id].append((record_id, lang))
-    urlset = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    urlset = document(f"{{{SITEMAP_NS}}}urlset", {None: SITEMAP_NS, "xhtml": XHTML_NS})
     for record_id, lang, root_id, updated in rows:
-        url = ET.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
-        ET.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = url_for("records.show", record_id=record_id, _external=True)
-        ET.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = updated.date().isoformat()
+        url = sub(urlset, f"{{{SITEMAP_NS}}}url")
+        sub(url, f"{{{SITEMAP_NS}}}loc", url_for("records.show", record_id=record_id, _external=True))
+        sub(url, f"{{{SITEMAP_NS}}}lastmod", updated.date().isoformat())
         versions = groups[root_id or record_id]
         if len(versions) > 1:
             # Every version lists all of them, itself included, as the hreflang rules ask.
             for other_id, other_lang in versions:
-                ET.SubElement(url, f"{{{XHTML_NS}}}link", {
+                sub(url, f"{{{XHTML_NS}}}link", attrs={
                     "rel": "alternate", "hreflang": other_lang,
                     "href": url_for("records.show", record_id=other_id, _external=True)})
-    return ET.tostring(urlset, encoding="utf-8", xml_declaration=True)
+    return serialise(urlset)

@@ -258,3 +258,18 @@ def test_sitemap_lists_published_records_with_hreflang_alternates(repo: Harveste
     alternates = {(link.get("hreflang"), link.get("href")) for link in original.findall("x:link", ns)}
     assert alternates == {("it", f"http://localhost/records/{ids['oai-00']}"), ("en", f"http://localhost/records/{ids['oai-07']}")}
     assert locs[f"http://localhost/records/{ids['oai-01']}"].findall("x:link", ns) == []
+
+
+def test_documents_use_their_own_default_namespace_and_survive_characters_xml_cannot_carry(app: Flask) -> None:
+    with app.app_context():
+        import_records(get_session(), json.dumps({"id": "odd-1", "kind": "practice", "lang": "en", "body": "Text.",
+                                                  "title": "Odd \ufffe title \uffff here", "country": "IT"}))
+    client = app.test_client()
+    for path, root in (("/oai?verb=GetRecord&identifier=oai:localhost:odd-1&metadataPrefix=oai_dc", b"<OAI-PMH xmlns="),
+                       ("/feeds/search.atom?country=IT", b"<feed xmlns="), ("/sitemap.xml", b"<urlset xmlns=")):
+        body = client.get(path).data
+        assert root in body, path  # no ns0: prefixes, whatever other documents this process made
+        document = etree.fromstring(body)  # well-formed
+        if path.startswith("/oai"):
+            SCHEMA.assertValid(document)
+            assert document.findtext(".//dc:title", namespaces=NS) == "Odd \ufffd title \ufffd here"
