@@ -11,7 +11,6 @@ Target: >= 20 pages/s for text PDFs. Usage:
 """
 from __future__ import annotations
 
-import io
 import sys
 import tempfile
 import time
@@ -22,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from report import print_machine  # noqa: E402
+from report import print_machine
 
 PARAGRAPH = ("Il microcredito aiuta le donne migranti ad aprire un'impresa: il fondo di garanzia del comune copre "
              "il rischio della banca, e un tutor accompagna ogni persona nel piano d'impresa per due anni. ")
@@ -48,7 +47,7 @@ def _pdfium_text(data: bytes) -> int:
     return chars
 
 
-def _timed(label: str, pages: int, run) -> None:  # noqa: ANN001
+def _timed(label: str, pages: int, run) -> None:
     started = time.perf_counter()
     run()
     seconds = time.perf_counter() - started
@@ -56,9 +55,10 @@ def _timed(label: str, pages: int, run) -> None:  # noqa: ANN001
 
 
 def main() -> None:
+    import sample_documents
+
     from kb_app.documents.extract import PDF, ExtractionRefused, Limits, extract
     from kb_app.documents.isolation import extract_isolated
-    import sample_documents
 
     pages = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     print_machine()

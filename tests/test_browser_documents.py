@@ -7,13 +7,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import FreshDatabase, dispose, make_app
 from flask import Flask
 from playwright.sync_api import Browser, expect
+from test_documents_search import (
+    GERMAN_REPORT,
+    ITALIAN,
+    QUERY,
+    _read_everything,
+    _record,
+)
 from werkzeug.serving import make_server
 
-from conftest import FreshDatabase, dispose, make_app
 from kb_app.cli import initialise
-from test_documents_search import GERMAN_REPORT, ITALIAN, QUERY, _read_everything, _record
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

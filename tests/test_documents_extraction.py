@@ -4,10 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from kb_app.documents.extract import DOCX, ODT, PDF, Limits, extract
-from kb_app.documents.isolation import extract_isolated
-from kb_app.documents.prefill import draft_fields
 from sample_documents import (
     control_characters_docx,
     docx_file,
@@ -22,6 +18,10 @@ from sample_documents import (
     wrong_mimetype_odt,
     zip_bomb_docx,
 )
+
+from kb_app.documents.extract import DOCX, ODT, PDF, Limits, extract
+from kb_app.documents.isolation import extract_isolated
+from kb_app.documents.prefill import draft_fields
 
 SECTIONS = [("Herausforderung", ["Frauen bekommen keinen Kredit."]), ("Methode", ["Ein Bürgschaftsfonds."]),
             ("Ergebnisse", ["Vierzig Kredite."]), ("Anhang", ["Eine Liste der Partner."])]

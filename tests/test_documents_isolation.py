@@ -1,20 +1,21 @@
 """A 50 MB or malformed attachment never takes the server down or holds up other requests while it is read."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-from flask import Flask
-from sqlalchemy import select
-
 from conftest import FreshDatabase, dispose, make_app, signed_in
+from flask import Flask
+from sample_documents import docx_file, heavy_pdf, malformed_pdf
+from sqlalchemy import select
+from test_documents_search import _record
+
 from kb_app.cli import initialise
 from kb_app.db import get_session
 from kb_app.documents.reading import get_text_reader
 from kb_app.models import Attachment, Organisation
-from sample_documents import docx_file, heavy_pdf, malformed_pdf
-from test_documents_search import _record
+
 
 @pytest.fixture()
 def big_upload_app(tmp_path: Path, databases: FreshDatabase) -> Iterator[Flask]:

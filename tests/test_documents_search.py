@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from flask import Flask
+from sample_documents import docx_file, encrypted_pdf, pdf_file
 from sqlalchemy import select
 
 from kb_app.catalogue import apply_record, new_record, publish
 from kb_app.db import get_session
 from kb_app.documents.reading import get_text_reader
-from kb_app.models import Attachment, Record
+from kb_app.models import Attachment
 from kb_app.search_service import get_search_service
 from kb_app.submit.submission import new_attachment
 from kb_app.uploads import store_upload, stored_path
-from sample_documents import docx_file, encrypted_pdf, pdf_file
 
 # An Italian record about something else; the German report attached to it is about guarantee funds for women.
 ITALIAN = {"kind": "practice", "lang": "it", "country": "IT", "title": "Corso di lingua per mediatori",

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import io
 
+from conftest import signed_in
 from flask import Flask
+from sample_documents import docx_file, encrypted_pdf, odt_file
 from sqlalchemy import select
 
-from conftest import signed_in
 from kb_app.db import get_session
 from kb_app.documents.reading import get_text_reader
 from kb_app.models import Record
-from sample_documents import docx_file, encrypted_pdf, odt_file
 
 REPORT = docx_file("Sportello credito per donne migranti", [
     ("Sfida", ["Le donne migranti non ottengono credito dalle banche."]),

@@ -60,7 +60,7 @@ class Extracted:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Extracted":
+    def from_dict(cls, data: dict) -> Extracted:
         return cls(status=data["status"], blocks=[Block(**b) for b in data.get("blocks", [])],
                    pages=data.get("pages"), truncated=bool(data.get("truncated")))
 
@@ -304,7 +304,7 @@ def _odt(data: bytes, limits: Limits) -> Extracted:
         raise ExtractionRefused("malformed", f"{type(exc).__name__}: {str(exc)[:200]}") from None
     collector = _Collector(limits)
 
-    def walk(node) -> None:  # noqa: ANN001 - odfpy elements
+    def walk(node) -> None:
         for child in node.childNodes:
             if collector.full:
                 return

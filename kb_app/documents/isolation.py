@@ -50,7 +50,7 @@ def extract_isolated(path: Path | str, content_type: str, limits: Limits | None 
     env["OMP_NUM_THREADS"] = "1"
     try:
         # The child stops itself when its time is up (keeping what it read); this is for a parser stuck in C code.
-        child = subprocess.run(command, capture_output=True, timeout=limits.max_seconds + HARD_STOP_GRACE, env=env,
+        child = subprocess.run(command, capture_output=True, check=False, timeout=limits.max_seconds + HARD_STOP_GRACE, env=env,
                                preexec_fn=lambda: _limit_child(limits), cwd=str(Path(__file__).resolve().parents[2]))
     except subprocess.TimeoutExpired:
         return Outcome(code="timeout", detail=f"more than {limits.max_seconds:g} s", seconds=time.monotonic() - started)

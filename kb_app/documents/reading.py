@@ -113,7 +113,7 @@ class TextReader:
             self._again.clear()
             try:
                 done = self.read_pending()
-            except Exception:  # noqa: BLE001 - the thread must survive a database hiccup; the next kick retries
+            except Exception:
                 log.exception("reading attachment text failed; it will be retried")
                 return
             with self._lock:
