@@ -22,8 +22,8 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kb_runs import HOST, KbServer, kb_env, prepare_data_dir  # noqa: E402
-from report import markdown_table, print_machine  # noqa: E402
+from kb_runs import HOST, KbServer, kb_env, prepare_data_dir
+from report import markdown_table, print_machine
 
 # A different query each time, so no cache answers the later ones.
 QUERIES = ("microcredito per donne migranti", "business plan for a small shop", "garantía para un préstamo",

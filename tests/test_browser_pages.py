@@ -8,18 +8,18 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from flask import Flask
-from playwright.sync_api import Browser, Page, expect
-from werkzeug.serving import make_server
-
 from browser import screenshot
 from conftest import FreshDatabase, dispose, make_app, session_key_for
+from flask import Flask
+from playwright.sync_api import Browser, Page, expect
+from test_browser_lists import signed_in_cookie
+from test_html_lists import KB, add_people_and_records
+from werkzeug.serving import make_server
+
 from kb_app.cli import initialise
 from kb_app.db import get_session
 from kb_app.lists.editing import add_heading, add_record, create_list
-from kb_app.models import ReadingList, Record, User
-from test_browser_lists import signed_in_cookie
-from test_html_lists import KB, add_people_and_records
+from kb_app.models import Record, User
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

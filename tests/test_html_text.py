@@ -1,24 +1,25 @@
 """Stored text reads as paragraphs and lists on the record page, in the handout and in the Markdown export, alike."""
 from __future__ import annotations
 
+import itertools
 import json
 
 import lxml.html
 from flask import Flask
 from sqlalchemy import select
+from test_html_lists import add_people_and_records, add_record, new_list, sign_in
+from werkzeug.test import TestResponse
 
 from kb_app.db import get_session
 from kb_app.importer import import_records
 from kb_app.models import Record
-
-from test_html_lists import add_people_and_records, add_record, new_list, sign_in
 
 STEPS = ("Per aprire un conto servono tre passi: 1. Verificare i documenti. 2. Raccogliere le buste paga. "
          "3. Fissare l'appuntamento <script>alert(1)</script>.")
 NOTE = "Discuss in pairs:\n- who lends\n- who guarantees\n\nThen compare:\n1. Rome\n2. Madrid"
 
 
-def html(response) -> lxml.html.HtmlElement:  # noqa: ANN001 - a test response
+def html(response: TestResponse) -> lxml.html.HtmlElement:
     assert response.status_code == 200, response.get_data(as_text=True)[:400]
     return lxml.html.fromstring(response.get_data(as_text=True))
 
@@ -72,7 +73,7 @@ def test_handout_and_markdown_show_the_same_lists_and_headings_never_skip_a_leve
 
     doc = html(client.get(f"/lists/{list_id}/handout?ui=ar"))
     levels = [int(h.tag[1]) for h in doc.xpath("//h1|//h2|//h3|//h4")]
-    assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:])), levels
+    assert levels[0] == 1 and all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
     note = doc.xpath('//div[@class="note"]')[0]
     assert [words(li) for li in note.xpath(".//ul/li")] == ["who lends", "who guarantees"]
     assert [words(li) for li in note.xpath(".//ol/li")] == ["Rome", "Madrid"]
