@@ -35,8 +35,11 @@ def search_params(args: dict[str, Any], ui_lang: str | None = None) -> SearchPar
 
 
 def save_search(session: Session, user: User, raw_args: MultiDict[str, str], frequency: str, ui_lang: str) -> SavedSearch:
-    """Check a search's arguments as the search does (a 400 naming a bad one) and keep it for digests."""
-    params = parse_search_params(raw_args, strict=True, ui_lang=ui_lang)
+    """Check a search's arguments as the search does (a 400 naming a bad one) and keep it for digests.
+
+    Arguments the search does not take (those of the page around it) are left out, as the results page ignores them.
+    """
+    params = parse_search_params(raw_args, strict=False, ui_lang=ui_lang)
     if frequency not in FREQUENCIES:
         raise ValueError(f"frequency must be one of {', '.join(FREQUENCIES)}")
     args = {name: value for name, value in search_args(params).items()}

@@ -43,7 +43,8 @@ def test_a_digest_carries_new_matches_once(app: Flask) -> None:
     editor = signed_in(app, "ed@example.org", "editor")
     page = trainer.get("/search?country=DE&kind=practice&ui=en").text
     assert "E-mail me new records for this search" in page
-    response = trainer.post("/alerts?ui=en", data={"search": "country=DE&kind=practice&page=2", "frequency": "daily"})
+    response = trainer.post("/alerts?ui=en", data={"search": "country=DE&kind=practice&page=2&utm_source=x",
+                                                    "frequency": "daily"})
     assert response.status_code == 303
     listing = trainer.get("/alerts").text
     assert "Good practice · Germany" in listing and "Daily" in listing
