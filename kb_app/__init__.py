@@ -9,7 +9,12 @@ from typing import Any
 
 from flask import Flask
 
-from .settings import PROJECT_ROOT, ensure_data_dir, load_or_create_secret, read_settings
+from .settings import (
+    PROJECT_ROOT,
+    ensure_data_dir,
+    load_or_create_secret,
+    read_settings,
+)
 
 # The hub cannot be reached from our machines; never let a model load try it.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -42,7 +47,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for noisy in ("alembic", "sentence_transformers", "httpx", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    from . import bidi, db, i18n, notifications, rate_limit, request_limits, richtext, search_service, security
+    from . import attachment_files, bidi, db, i18n, notifications, rate_limit, request_limits, richtext, search_service
+    from . import security, templating
+    from .cors import add_cors_headers
     from .documents import reading
 
     # Set before any template compiles: the hook is compiled into every {{ ... }} output.
@@ -57,18 +64,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     rate_limit.init_app(app)
     i18n.init_app(app)
     richtext.init_app(app)
+    templating.init_app(app)  # template filters and the helpers every page may call
+    attachment_files.init_app(app)
+    # App-wide, so that unknown /api/ paths and their errors are readable cross-origin too.
+    app.after_request(add_cors_headers)
 
-    from .errors import bp as errors_bp
-    from .search import bp as search_bp
-    from .records import bp as records_bp
+    from .api import account_bp as api_tokens_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
-    from .submit import bp as submit_bp
-    from .review import bp as review_bp
+    from .errors import bp as errors_bp
     from .lists import bp as lists_bp
-    from .harvest import bp as harvest_bp
     from .feeds import bp as feeds_bp
+    from .harvest import bp as harvest_bp
     from .learning import bp as learning_bp
+    from .records import bp as records_bp
+    from .review import bp as review_bp
+    from .search import bp as search_bp
+    from .submit import bp as submit_bp
     from .training import bp as training_bp
     from .alerts import bp as alerts_bp
     from .organisations import bp as organisations_bp
@@ -77,6 +89,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(search_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(api_tokens_bp)  # the token page lives at /account/tokens, outside the API prefix
     app.register_blueprint(auth_bp)
     app.register_blueprint(submit_bp)
     app.register_blueprint(review_bp)

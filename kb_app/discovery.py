@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session, selectinload
 from indexing import SearchQuery
 from indexing.engine import MODES
 
+from .api_errors import ApiError
 from .catalogue import language_versions, to_interchange
 from .citation import CITATION_FORMATS, csl_item, formatted_citations
 from .i18n import resolve_ui_lang
 from .licences import licence_data
-from .errors.handlers import ApiError
 from .kinds import AUDIENCES, KIND_NAMES, LANGUAGES, LEVELS
 from .models import Attachment, Module, Record
 from .search_service import get_search_service
@@ -142,7 +142,7 @@ def citation_data(record: Record, ui_lang: str) -> dict[str, Any]:
     """Permalink, licence, download links and formatted references of one record (page and API alike)."""
     # Imported here because the search blueprint's package imports this module: the kind's name in the
     # interface language is the reference's genre.
-    from .search.vocabulary import kind_label
+    from .vocabulary import kind_label
 
     card = citable_card(record)
     return {

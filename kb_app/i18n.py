@@ -93,7 +93,7 @@ def join_names(*names: str | None, in_lang: str | None = None) -> str:
     return LIST_COMMA.get(lang, ", ").join(str(name) for name in names if name)
 
 
-def _template_context() -> dict[str, Any]:
+def template_context() -> dict[str, Any]:
     ui_lang = resolve_ui_lang() if has_request_context() else DEFAULT_UI_LANG
     return {
         "ui_lang": ui_lang,
@@ -117,10 +117,9 @@ def _vary_on_language(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Wire Flask-Babel (catalogues in kb_app/translations) and the template helpers into the app."""
+    """Wire Flask-Babel (catalogues in kb_app/translations) into the app; templating.init_app adds template_context."""
     if "babel" in app.extensions:
         return
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_UI_LANG)
     babel.init_app(app, locale_selector=resolve_ui_lang)
-    app.context_processor(_template_context)
     app.after_request(_vary_on_language)

@@ -1,7 +1,7 @@
 """The record kinds, each declared once: its fields (label, help, limit, section, indexing, revisions), id prefix and citation types."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask_babel import lazy_gettext as _l

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, or_, true
 
 from .models import Record, User
-from .review.workflow import is_reviewer
+from .workflow import is_reviewer
 
 
 def visible_to(user: User | None) -> ColumnElement[bool]:

@@ -12,10 +12,10 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import HiddenField, SelectField
 
-from ..auth.access import current_user, login_required
+from ..access import current_user, login_required
 from ..db import get_session
 from ..digests import FREQUENCIES, MAX_SAVED_PER_USER, save_search, saved_searches_of, search_params
-from ..errors.handlers import ApiError
+from ..api_errors import ApiError
 from ..following import describe
 from ..i18n import resolve_ui_lang
 from ..models import SavedSearch

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Response, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from ..access import current_user, login_required
 from ..api_tokens import TokenError, create_token, list_tokens, revoke_token
-from ..auth.access import current_user, login_required
 from ..db import get_session
 from ..rate_limit import TOKEN_MULTIPLIER
 from . import account_bp

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
-from ..auth.access import current_user
+from ..access import current_user
 from ..cohorts import CohortError, cohort_data, cohort_for, cohort_table
 from ..db import get_session
-from ..errors.handlers import ApiError
+from ..api_errors import ApiError
 from ..i18n import resolve_ui_lang
 from ..openapi import operation
 from ..progress import learner_paths, progress_data

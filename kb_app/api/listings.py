@@ -11,12 +11,12 @@ from werkzeug.routing import BuildError
 
 from indexing.concepts import Thesaurus
 
+from ..api_errors import ApiError
 from ..corpus import thesaurus_path
 from ..discovery import record_card
-from ..errors.handlers import ApiError
 from ..kinds import LANGUAGES
 from ..models import Organisation, ReadingList, ReadingListItem, Record, Theme, User
-from ..search.catalogue_counts import curriculum_paths, path_outline
+from ..statistics import curriculum_paths, path_outline
 
 PUBLISHED = Record.status == "published"
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from ..api_errors import ApiError
 from ..discovery import FILTERS, MAX_PER_PAGE, MAX_QUERY_CHARS, MODES
-from ..errors.handlers import ApiError
 from ..kinds import AUDIENCES, KIND_NAMES, LANGUAGES, LEVELS
 from ..openapi import QueryParam
 

@@ -4,25 +4,34 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, g, jsonify, render_template, request, stream_with_context, url_for
+from flask import (
+    Response,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from sqlalchemy import select
 
 from .. import json_input
-from ..auth.access import current_user, has_role
+from ..access import current_user, has_role
+from ..api_errors import ApiError
 from ..catalogue import add_revision, apply_record, new_record, publish
 from ..db import get_session, latest_change_seq
 from ..citation import CITATION_FORMATS, download_response
 from ..discovery import citable_card, get_published, parse_search_params, record_detail, run_search
-from ..errors.handlers import ApiError
 from ..exporter import EXPORT_FORMATS, export_lines
 from ..importer import validate_lines
 from ..json_input import JsonInputError
-from ..lists.permissions import readable_list
 from ..kinds import KIND_NAMES, LANGUAGES
+from ..list_access import readable_list
 from ..models import Record
 from ..openapi import QueryParam, build_document, operation
-from ..search.catalogue_counts import counts_by_kind, counts_by_language, themes_with_counts
 from ..search_service import get_search_service
+from ..statistics import counts_by_kind, counts_by_language, themes_with_counts
 from ..usage import count_use
 from . import bp
 from .listings import (
@@ -37,7 +46,16 @@ from .listings import (
 )
 from .examples import example_responses
 from .paging import with_links
-from .params import COUNTRY, KIND, LANG, SEARCH_PARAMS, THEME, page_param, per_page_param, read_query
+from .params import (
+    COUNTRY,
+    KIND,
+    LANG,
+    SEARCH_PARAMS,
+    THEME,
+    page_param,
+    per_page_param,
+    read_query,
+)
 from .schemas import SCHEMAS, ref
 
 API_TITLE = "M.I.C.R.O. knowledge base API"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Response, current_app, g, request
 
-from ..auth.access import current_user
-from ..errors.handlers import ApiError
+from ..access import current_user
+from ..api_errors import ApiError
 from ..rate_limit import allowance, get_limiter
 
 

@@ -5,11 +5,27 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from ..accounts import EMAIL, MIN_PASSWORD
 from ..models import ROLES
+from ..vocabulary import role_label
 
 _REQUIRED = _l("Please fill in this field.")
 
@@ -29,10 +45,6 @@ def _new_password_field(label: Any, required: bool = True) -> PasswordField:
     return PasswordField(label, validators=checks, render_kw={"autocomplete": "new-password"},
                          description=_l("At least %(n)s characters; a few unrelated words make a strong one.",
                                         n=MIN_PASSWORD))
-
-
-class ConfirmForm(FlaskForm):
-    """A button that changes something: carries only the CSRF token."""
 
 
 class LoginForm(FlaskForm):
@@ -64,8 +76,6 @@ class ChangePasswordForm(ResetPasswordForm):
 
 
 def _role_choices() -> list[tuple[str, Any]]:
-    from ..review.vocabulary import role_label
-
     return [(role, role_label(role)) for role in ROLES]
 
 

@@ -9,29 +9,46 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
-from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
+from ..access import (
+    current_session_key,
+    current_user,
+    login_required,
+    role_required,
+    sign_in,
+    sign_out,
+)
+from ..accounts import (
+    AccountError,
+    create_user,
+    find_user,
+    hash_password,
+    verify_password,
+)
 from ..api_tokens import count_tokens, revoke_all
-from ..accounts import AccountError, create_user, find_user, hash_password, verify_password
 from ..catalogue import slugify
+from ..confirmation import ConfirmForm
 from ..countries import COUNTRY_CODES
 from ..db import get_session
 from ..i18n import country_name
-from ..login_throttle import Throttle, attempt_key, clear_failures, is_blocked, record_failure, retry_after_seconds
+from ..login_throttle import (
+    Throttle,
+    attempt_key,
+    clear_failures,
+    is_blocked,
+    record_failure,
+    retry_after_seconds,
+)
 from ..models import Organisation, Record, User
-from ..review.vocabulary import role_label, status_label
 from ..sessions import end_sessions, other_sessions
 from . import bp
-from .access import current_session_key, current_user, login_required, role_required, sign_in, sign_out
 from .forms import (
     AccountEditForm,
     AccountForm,
     ChangePasswordForm,
-    ConfirmForm,
     ForgotPasswordForm,
     LoginForm,
     OrganisationForm,
@@ -46,19 +63,6 @@ log = logging.getLogger(__name__)
 def _decoy_hash() -> str:
     # Checking a password against this when the e-mail is unknown makes both answers take as long.
     return hash_password(secrets.token_urlsafe(16))
-
-
-def _nav_user() -> User | None:
-    try:
-        return current_user()
-    except HTTPException:
-        return None
-
-
-@bp.app_context_processor
-def _account_context() -> dict[str, Any]:
-    return {"account_nav_user": _nav_user, "csrf_token": generate_csrf, "role_label": role_label,
-            "status_label": status_label}
 
 
 def safe_next(target: str | None) -> str | None:

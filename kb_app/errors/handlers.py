@@ -7,6 +7,7 @@ from flask import Response, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
+from ..api_errors import ApiError
 from . import bp
 
 log = logging.getLogger(__name__)
@@ -31,14 +32,6 @@ def explanation(status: int) -> str:
     if status >= 500:
         return str(EXPLANATIONS[500])
     return str(EXPLANATIONS.get(status, OTHER_EXPLANATION))
-
-
-class ApiError(Exception):
-    """An error with a machine-readable code, raised by views and rendered in the shared shape."""
-
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
 
 def wants_json() -> bool:

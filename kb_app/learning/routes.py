@@ -7,8 +7,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from ..auth.access import current_user, login_required
-from ..auth.forms import ConfirmForm
+from ..access import current_user, login_required
+from ..confirmation import ConfirmForm
 from ..db import get_session
 from ..i18n import resolve_ui_lang
 from ..models import CurriculumPath, Module

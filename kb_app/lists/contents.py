@@ -8,9 +8,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..discovery import record_card
+from ..list_access import can_edit, token_matches
 from ..models import ReadingList, ReadingListItem, Record, User
 from .editing import is_available
-from .permissions import can_edit, token_matches
 
 EXPORT_FORMATS = ("md", "csv", "ris", "csl.json")
 

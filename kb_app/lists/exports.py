@@ -11,7 +11,7 @@ from .. import citation
 from ..csv_safety import CsvWriter
 from ..i18n import country_name, join_names, language_name
 from ..richtext import BULLETED, NUMBERED, text_blocks
-from ..search.vocabulary import audience_label, kind_label
+from ..vocabulary import audience_label, kind_label
 
 CSV_COLUMNS = ("number", "section", "available", "kind", "lang", "title", "organisation", "country", "city", "year",
                "url", "web_site", "summary", "note", "external_id")

@@ -3,23 +3,62 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_wtf.csrf import generate_csrf
-from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from ..auth.access import current_user, login_required, role_required
+from ..access import current_user, login_required, role_required
+from ..api_errors import ApiError
 from ..catalogue import slugify
 from ..db import get_session
-from ..errors.handlers import ApiError
+from ..list_access import (
+    BUILDER_ROLES,
+    can_build_lists,
+    can_edit,
+    editable_list,
+    readable_list,
+)
 from ..models import ReadingList, ReadingListItem, Record, parse_row_id, utcnow
 from . import bp
-from .contents import EXPORT_FORMATS, find_public_lists, list_data, list_summary, lists_of
-from .editing import ListFull, add_heading, add_record, copy_list, create_list, find_item, move_item, new_share_token, remove_item, reorder
+from .contents import (
+    EXPORT_FORMATS,
+    find_public_lists,
+    list_data,
+    list_summary,
+    lists_of,
+)
+from .editing import (
+    ListFull,
+    add_heading,
+    add_record,
+    copy_list,
+    create_list,
+    find_item,
+    move_item,
+    new_share_token,
+    remove_item,
+    reorder,
+)
 from .exports import to_csl_json, to_csv, to_markdown, to_ris
-from .forms import AddToListForm, ConfirmForm, CopyForm, HeadingForm, ListForm, MoveForm, NoteForm, ReorderForm
-from .permissions import BUILDER_ROLES, can_build_lists, can_edit, editable_list, readable_list
+from .forms import (
+    AddToListForm,
+    ConfirmForm,
+    CopyForm,
+    HeadingForm,
+    ListForm,
+    MoveForm,
+    NoteForm,
+    ReorderForm,
+)
 from .suggestions import suggest_records
 
 PUBLIC_PER_PAGE = 20
@@ -45,32 +84,6 @@ def safe_next(target: str | None) -> str | None:
     if any(c in target for c in "\\\r\n\t"):
         return None
     return target
-
-
-def add_to_list_panel() -> dict[str, Any] | None:
-    """What templates/lists/_add_to_list.html needs, once per request; None when this visitor cannot build lists."""
-    if "lists_add_panel" not in g:
-        user = current_user()
-        panel = None
-        if can_build_lists(user):
-            session = get_session()
-            mine = [rl for rl, _count in lists_of(session, user)]
-            on_lists: dict[int, list[str]] = {}
-            if mine:
-                titles = {rl.id: rl.title for rl in mine}
-                rows = session.execute(select(ReadingListItem.record_id, ReadingListItem.list_id).where(
-                    ReadingListItem.list_id.in_(list(titles)), ReadingListItem.record_id.is_not(None)))
-                for record_id, list_id in rows:
-                    on_lists.setdefault(record_id, []).append(titles[list_id])
-            panel = {"action": url_for("lists.add"), "lists": [(rl.id, rl.title) for rl in mine],
-                     "on_lists": on_lists, "csrf_token": generate_csrf(), "next": _here()}
-        g.lists_add_panel = panel
-    return g.lists_add_panel
-
-
-@bp.app_context_processor
-def _list_helpers() -> dict[str, Any]:
-    return {"add_to_list_panel": add_to_list_panel, "lists_csrf_token": generate_csrf}
 
 
 def _form_expired() -> ApiError:

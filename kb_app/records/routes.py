@@ -1,17 +1,16 @@
 """The record page: a practice or resource laid out like its template, with other versions and related material."""
 from __future__ import annotations
 
-import re
 
 from flask import Response, redirect, render_template, url_for
 from sqlalchemy import select
 
-from ..auth.access import current_user
-from ..auth.forms import ConfirmForm
+from ..access import current_user
+from ..confirmation import ConfirmForm
 from ..citation import CITATION_FORMATS, download_response
 from ..db import get_session
 from ..discovery import citable_card, get_published, record_detail
-from ..errors.handlers import ApiError
+from ..api_errors import ApiError
 from ..models import Record
 from ..schema_org import record_json_ld
 from ..usage import count_use
@@ -19,23 +18,6 @@ from ..i18n import resolve_ui_lang
 from ..kinds import kind_of
 from ..progress import path_progress, place_in_path
 from . import bp
-
-@bp.app_template_filter("objectives")
-def objectives(text: str | None) -> list[str]:
-    """Learning objectives as a list: one per line, or separated by semicolons as the corpus writes them."""
-    if not text:
-        return []
-    text = text.replace("\r\n", "\n").strip()
-    parts = text.split("\n") if "\n" in text else text.split(";")
-    return [part.strip(" -•\t") for part in parts if part.strip(" -•\t")]
-
-
-@bp.app_template_filter("web_link")
-def web_link(url: str | None) -> str | None:
-    """The URL if it is a plain web address; anything else (javascript:, data:) is not linked."""
-    if url and re.match(r"^https?://[^\s]+$", url.strip(), re.IGNORECASE):
-        return url.strip()
-    return None
 
 
 @bp.get("/records/<int:record_id>")

@@ -9,28 +9,22 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..auth.access import current_user, role_required
+from ..access import current_user, role_required
 from ..db import get_session
-from ..kinds import PRACTICE, field_label, kind_of
+from ..duplicates import possible_duplicates
+from ..kinds import PRACTICE, kind_of
 from ..models import Record, Revision
-from ..submit.duplicates import possible_duplicates
+from ..revisions import compare_snapshots, pick_pair
+from ..vocabulary import snapshot_value, status_label
+from ..workflow import apply_action, can_act
 from . import bp
-from .compare import compare_snapshots, pick_pair
 from .forms import COMMENT_REQUIRED, DecisionForm
-from .vocabulary import action_label, snapshot_value, status_label
-from .workflow import apply_action, can_act
 
 log = logging.getLogger(__name__)
 QUEUE_TABS = ("submitted", "changes_requested", "rejected", "published")
 QUEUE_LIMIT = 200
 ACTION_ENDPOINTS = {"published": "review.publish", "changes_requested": "review.request_changes",
                     "rejected": "review.reject", "unpublished": "review.unpublish"}
-
-
-@bp.context_processor
-def _review_context() -> dict[str, Any]:
-    return {"status_label": status_label, "action_label": action_label, "field_label": field_label,
-            "action_endpoints": ACTION_ENDPOINTS}
 
 
 def _last_revision(record: Record, action: str) -> Revision | None:
@@ -75,7 +69,7 @@ def _render(record: Record, form: DecisionForm, status: int = 200) -> Any:
     sections = [(kind.label_of(n), getattr(record, n)) for n in ("summary", *kind.page_sections) if getattr(record, n)]
     return render_template("review/show.html", record=record, form=form, actions=actions, old=old, new=new,
                            changes=changes, duplicates=duplicates, sections=sections,
-                           compare_endpoint="review.show"), status
+                           compare_endpoint="review.show", action_endpoints=ACTION_ENDPOINTS), status
 
 
 @bp.get("/review/<int:record_id>")

@@ -7,18 +7,18 @@ from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..auth.access import current_user
-from ..auth.forms import ConfirmForm
+from ..access import current_user
+from ..confirmation import ConfirmForm
 from ..countries import COUNTRY_CODES
 from ..db import get_session
 from ..discovery import FILTERS, HINT_PARAM, SearchParams, parse_search_params, record_card, run_search
-from ..errors.handlers import ApiError
+from ..api_errors import ApiError
 from ..i18n import country_name, language_name, resolve_ui_lang, text_dir
 from ..models import CurriculumPath, Theme
 from ..progress import learner_paths, path_progress
 from ..rate_limit import get_limiter
 from . import bp
-from .catalogue_counts import (
+from ..statistics import (
     counts_by_country,
     counts_by_kind,
     counts_by_language,
@@ -29,27 +29,15 @@ from .catalogue_counts import (
     path_outline,
     themes_with_counts,
 )
-from .charts import bar_chart
-from .partner_map import HEIGHT, PARTNER_COUNTRIES, WIDTH, country_map
-from .vocabulary import (
-    audience_label,
-    competence_area_label,
+from ..vocabulary import (
     facet_label,
     facet_title,
-    format_label,
-    kind_label,
-    level_label,
     mode_label,
 )
+from .charts import bar_chart
+from .partner_map import HEIGHT, PARTNER_COUNTRIES, WIDTH, country_map
 
 BROWSE_PER_PAGE = 20
-
-
-@bp.app_context_processor
-def _vocabulary() -> dict[str, Any]:
-    """The coded-value labels every page template may need (search, browse, records and other areas)."""
-    return {"kind_label": kind_label, "audience_label": audience_label, "level_label": level_label,
-            "format_label": format_label, "competence_area_label": competence_area_label}
 
 
 def _page_arg() -> int:

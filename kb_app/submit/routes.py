@@ -13,20 +13,24 @@ from werkzeug.wrappers import Response
 from indexing import detect_language
 
 from ..usage import count_use, usage_of_organisation
-from ..auth.access import current_user, login_required, role_required
-from ..auth.forms import ConfirmForm
+from ..access import current_user, login_required, role_required
+from ..attachment_files import max_upload_bytes
 from ..catalogue import add_revision, to_interchange
+from ..confirmation import ConfirmForm
 from ..countries import COUNTRY_CODES
 from ..db import get_session
 from ..discovery import SearchParams, run_search
+from ..duplicates import possible_duplicates
 from ..i18n import country_name, language_name, resolve_ui_lang
 from ..interchange import InvalidRecord, normalise_record
-from ..kinds import LANGUAGES, PRACTICE, field_label, kind_of
+from ..kinds import LANGUAGES, PRACTICE, kind_of
 from ..models import Attachment, Organisation, Record, Theme, User, parse_row_id
 from ..request_limits import FORM_BODY_BYTES, accepts_body
-from ..review.compare import compare_snapshots, pick_pair
-from ..review.vocabulary import action_label, snapshot_value, status_label
-from ..review.workflow import (
+from ..revisions import compare_snapshots, pick_pair
+from ..uploads import remove_upload, stored_path
+from ..visibility import visible_to
+from ..vocabulary import snapshot_value, status_label
+from ..workflow import (
     apply_action,
     can_act,
     can_edit,
@@ -36,10 +40,7 @@ from ..review.workflow import (
     last_review_comment,
     owns,
 )
-from ..uploads import remove_upload, stored_path
-from ..visibility import visible_to
 from . import bp
-from .duplicates import possible_duplicates
 from .forms import PracticeForm, StartFromFileForm, record_form_data, set_choices
 from ..documents.drafts import NotADocument, start_draft
 from ..documents.reading import get_text_reader
@@ -51,12 +52,9 @@ from .submission import (
     field_marks,
     refusal_message,
     incomplete_message,
-    max_upload_bytes,
-    max_upload_mb,
     missing_for_review,
     root_of,
     save_practice,
-    sweep_orphan_uploads,
     theme_slugs,
 )
 
@@ -70,24 +68,6 @@ def _upload_allowance() -> int:
     # Several attachments may come with one save; each one is checked against the per-file limit in the view,
     # so an over-large file is reported on the form instead of losing everything typed to a bare 413 page.
     return MAX_FILES_PER_SAVE * max_upload_bytes() + FORM_BODY_BYTES
-
-
-@bp.before_app_request
-def _sweep_orphan_uploads_once() -> None:
-    # Once per server process, at its first request (whatever it is): files a killed server wrote but never committed.
-    if current_app.extensions.get("kb_uploads_swept"):
-        return
-    current_app.extensions["kb_uploads_swept"] = True
-    try:
-        sweep_orphan_uploads()
-    except Exception:  # housekeeping: it must never fail the request that triggered it
-        log.warning("could not look for orphan uploads", exc_info=True)
-
-
-@bp.context_processor
-def _submit_context() -> dict[str, Any]:
-    return {"status_label": status_label, "action_label": action_label, "field_label": field_label,
-            "max_upload_mb": max_upload_mb()}
 
 
 def _me() -> User:

@@ -11,6 +11,7 @@ from werkzeug.datastructures import FileStorage
 
 from indexing import detect_language
 
+from ..attachment_files import max_upload_bytes, max_upload_mb
 from ..catalogue import add_revision, apply_record, new_record, snapshot
 from ..documents.reading import get_text_reader, initial_text_status
 from ..db import get_session
@@ -18,15 +19,13 @@ from ..i18n import resolve_ui_lang
 from ..interchange import REQUIRED, FieldError, InvalidRecord, normalise_record
 from ..kinds import PRACTICE, Kind, kind_of
 from ..models import Attachment, Record, Theme, User
-from ..review.workflow import OWNER_EDITABLE, is_reviewer
 from ..uploads import (
     StoredFile,
     UploadRefused,
-    has_uploads,
-    remove_orphans,
     remove_upload,
     store_upload,
 )
+from ..workflow import OWNER_EDITABLE, is_reviewer
 from .forms import PracticeForm, field_error_message, form_field_for, form_record_fields
 
 log = logging.getLogger(__name__)
@@ -36,15 +35,6 @@ _DRAFT_BODY = "draft"
 # What a draft needs to be saved: the interchange's required fields, less the kind (the form's own), the language
 # (detected when left empty) and the body (a draft may be saved before it is written).
 SAVE_REQUIRED = tuple(name for name in REQUIRED if name not in ("kind", "lang", "body"))
-
-
-def max_upload_bytes() -> int:
-    return int(float(current_app.config["KB_MAX_UPLOAD_MB"]) * 1024 * 1024)
-
-
-def max_upload_mb() -> str:
-    """The size limit as people read it: "10", not "10.0"."""
-    return f"{float(current_app.config['KB_MAX_UPLOAD_MB']):g}"
 
 
 def theme_slugs() -> list[str]:
@@ -75,19 +65,6 @@ def incomplete_message() -> str:
 
 def _chosen_files(form: PracticeForm) -> list[FileStorage]:
     return [f for f in (form.attachments.data or []) if isinstance(f, FileStorage) and f.filename]
-
-
-def sweep_orphan_uploads() -> list[str]:
-    """Remove the files of uploads whose save never committed (the server was killed in between); see remove_orphans."""
-    data_dir = current_app.config["KB_DATA_DIR"]
-    if not has_uploads(data_dir):
-        return []
-    with current_app.extensions["kb_sessions"]() as session:
-        referenced = set(session.scalars(select(Attachment.stored_name)))
-    removed = remove_orphans(data_dir, referenced)
-    if removed:
-        log.warning("removed %d uploaded file(s) left behind by saves that never completed", len(removed))
-    return removed
 
 
 def _store_files(form: PracticeForm, files: list[FileStorage]) -> list[StoredFile] | None:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..accounts import AccountError
-from ..auth.access import current_user, role_required, sign_in
+from ..access import current_user, role_required, sign_in
 from ..cohorts import (
     CohortError,
     InvitationInvalid,

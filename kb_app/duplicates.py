@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..discovery import SearchParams, run_search
-from ..models import Record
+from .discovery import SearchParams, run_search
+from .models import Record
 
 log = logging.getLogger(__name__)
 QUERY_CHARS = 1000

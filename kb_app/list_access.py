@@ -1,14 +1,19 @@
-"""Who may build, read and change a reading list."""
+"""Who may build, read and change a reading list, and the add-to-list panel a record card offers those who may."""
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
+from flask import g, request, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..auth.access import current_user, has_role
-from ..errors.handlers import ApiError
-from ..models import ReadingList, ReadingListItem, Record, User
+from .access import current_user, has_role
+from .api_errors import ApiError
+from .db import get_session
+from .models import ReadingList, ReadingListItem, Record, User
 
 # Admins pass every role check (has_role), so they build lists too.
 BUILDER_ROLES = ("trainer", "editor")
@@ -64,3 +69,25 @@ def editable_list(session: Session, list_id: int) -> ReadingList:
     if not can_edit(user, reading_list):
         raise ApiError(403, "forbidden", _("Only the owner of this reading list may change it."))
     return reading_list
+
+
+def add_to_list_panel() -> dict[str, Any] | None:
+    """What templates/lists/_add_to_list.html needs, once per request; None when this visitor cannot build lists."""
+    if "lists_add_panel" not in g:
+        user = current_user()
+        panel = None
+        if can_build_lists(user):
+            session = get_session()
+            mine = list(session.scalars(select(ReadingList).where(ReadingList.owner_id == user.id)
+                                        .order_by(ReadingList.updated_at.desc(), ReadingList.id.desc())))
+            on_lists: dict[int, list[str]] = {}
+            if mine:
+                titles = {rl.id: rl.title for rl in mine}
+                rows = session.execute(select(ReadingListItem.record_id, ReadingListItem.list_id).where(
+                    ReadingListItem.list_id.in_(list(titles)), ReadingListItem.record_id.is_not(None)))
+                for record_id, list_id in rows:
+                    on_lists.setdefault(record_id, []).append(titles[list_id])
+            panel = {"action": url_for("lists.add"), "lists": [(rl.id, rl.title) for rl in mine],
+                     "on_lists": on_lists, "csrf_token": generate_csrf(), "next": request.full_path.rstrip("?")}
+        g.lists_add_panel = panel
+    return g.lists_add_panel

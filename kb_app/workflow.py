@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ..catalogue import add_revision, publish
-from ..kinds import kind_of
-from ..models import Record, Revision, User
-from ..notifications import queue_for_action
+from .catalogue import add_revision, publish
+from .kinds import kind_of
+from .models import Record, Revision, User
+from .notifications import queue_for_action
 
 # Statuses in which the partner who owns a record may still change its text.
 OWNER_EDITABLE = ("draft", "changes_requested")

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..models import Record, Revision
+from .models import Record, Revision
 
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
 # Beyond this many tokens a word diff gets slow; such fields are compared with difflib's junk heuristic on.

@@ -1,13 +1,13 @@
-"""Interface words for the catalogue's coded values (kinds, levels, facets, template fields) in the visitor's language."""
+"""Interface words for coded values (kinds, levels, facets, statuses, revision actions, roles) in the visitor's language."""
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
 
 from flask_babel import gettext as _
 
-from ..i18n import country_name, language_name, resolve_ui_lang
-from ..kinds import kind_of
-from ..models import Theme
+from .i18n import country_name, language_name, resolve_ui_lang
+from .kinds import kind_of
+from .models import Theme
 
 
 def kind_label(kind: str | None) -> str:
@@ -71,3 +71,49 @@ def facet_label(name: str, value: str, themes: Mapping[str, Theme]) -> str:
         return level_label(value)
     return value
 
+
+def status_label(status: str | None) -> str:
+    return {
+        "draft": _("Draft"),
+        "submitted": _("Awaiting review"),
+        "changes_requested": _("Changes requested"),
+        "published": _("Published"),
+        "rejected": _("Rejected"),
+    }.get(status or "", status or "")
+
+
+def action_label(action: str | None) -> str:
+    return {
+        "created": _("Created"),
+        "edited": _("Edited"),
+        "prefilled": _("Filled in from a file"),
+        "submitted": _("Sent for review"),
+        "withdrawn": _("Withdrawn from review"),
+        "published": _("Published"),
+        "changes_requested": _("Changes requested"),
+        "rejected": _("Rejected"),
+        "unpublished": _("Unpublished"),
+        "attachment_added": _("Attachment added"),
+        "attachment_removed": _("Attachment removed"),
+        "translation_linked": _("Linked to the original"),
+        "imported": _("Imported"),
+        "updated by import": _("Updated by import"),
+    }.get(action or "", action or "")
+
+
+def role_label(role: str | None) -> str:
+    return {"admin": _("Administrator"), "editor": _("Editor"), "partner": _("Partner"),
+            "trainer": _("Trainer"), "learner": _("Learner")}.get(role or "", role or "")
+
+
+def snapshot_value(field: str, value: Any) -> Any:
+    """A revision's stored value as a reader knows it: language, country and status names instead of codes."""
+    if value in (None, "", []):
+        return value
+    if field == "status":
+        return status_label(value)
+    if field == "lang":
+        return language_name(value)
+    if field == "country":
+        return country_name(value)
+    return value

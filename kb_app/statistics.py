@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..kinds import LANGUAGES
-from ..models import CurriculumPath, Module, Organisation, Record, Theme, record_themes
-from ..progress import module_resources
+from .kinds import LANGUAGES
+from .models import CurriculumPath, Module, Organisation, Record, Theme, record_themes
+from .progress import module_resources
 
 PUBLISHED = Record.status == "published"
 

@@ -8,10 +8,10 @@ from flask import abort, current_app, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..api_tokens import hash_token
-from ..db import get_session
-from ..models import ApiToken, User, utcnow
-from ..sessions import end_session, open_session, session_user
+from .api_tokens import hash_token
+from .db import get_session
+from .models import ApiToken, User, utcnow
+from .sessions import end_session, open_session, session_user
 
 ROLE_RANK = {"learner": 0, "trainer": 1, "partner": 1, "editor": 2, "admin": 3}
 

@@ -1,0 +1,43 @@
+"""Blueprints hold routes and forms only: none imports another, and no kb_app module reaches into one."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "kb_app"
+BLUEPRINTS = {"api", "auth", "errors", "lists", "records", "review", "search", "submit"}
+
+
+def _imported_packages(path: Path) -> set[str]:
+    """The kb_app sub-packages a module imports (relative or absolute)."""
+    inside = path.relative_to(PACKAGE).parts
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = list(inside[:-1])[: len(inside) - node.level]
+                parts = base + (node.module.split(".") if node.module else [])
+                names = [parts[0]] if parts else [alias.name for alias in node.names]
+            elif node.module and node.module.startswith("kb_app."):
+                names = [node.module.split(".")[1]]
+            else:
+                continue
+            found.update(names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("kb_app."))
+    return found
+
+
+def test_no_blueprint_imports_another() -> None:
+    crossings = []
+    for blueprint in sorted(BLUEPRINTS):
+        for path in (PACKAGE / blueprint).rglob("*.py"):
+            for other in _imported_packages(path) & (BLUEPRINTS - {blueprint}):
+                crossings.append(f"{path.relative_to(PACKAGE)} imports {other}")
+    assert not crossings, "move the shared code to a kb_app module: " + "; ".join(crossings)
+
+
+def test_only_the_factory_imports_blueprints() -> None:
+    reaching = [f"{path.name} imports {name}" for path in PACKAGE.glob("*.py") if path.name != "__init__.py"
+                for name in _imported_packages(path) & BLUEPRINTS]
+    assert not reaching, "; ".join(reaching)
