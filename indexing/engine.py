@@ -98,6 +98,30 @@ class EngineSettings:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def check(self) -> "EngineSettings":
+        """These settings, or ValueError naming the first one out of its range."""
+        for name, (low, high) in TUNABLE.items():
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and low <= value <= high):
+                raise ValueError(f"{name} must be between {low:g} and {high:g}, not {value!r}")
+        return self
+
+    def tuned(self, overrides: dict[str, str]) -> "EngineSettings":
+        """A copy with query-time settings changed from text (`kb eval --set semantic=4`):
+        the leg names keyword, semantic and concept stand for their weights."""
+        values = {}
+        for name, text in overrides.items():
+            field_name = WEIGHT_NAMES.get(name, name)
+            if field_name not in TUNABLE:
+                known = ", ".join([*WEIGHT_NAMES, *(n for n in TUNABLE if n not in WEIGHT_NAMES.values())])
+                raise ValueError(f"unknown search setting {name!r}; use one of {known}")
+            try:
+                number = float(text)
+            except ValueError:
+                raise ValueError(f"{name}={text!r} is not a number") from None
+            values[field_name] = int(number) if isinstance(getattr(self, field_name), int) else number
+        return replace(self, **values).check()
+
     @classmethod
     def from_dict(cls, data: dict) -> "EngineSettings":
         """Settings saved by `to_dict` (names this version does not know are ignored)."""
@@ -107,6 +131,26 @@ class EngineSettings:
         keyword_known = {f.name for f in fields(KeywordSettings)}
         keyword_values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in keyword.items() if k in keyword_known}
         return cls(**values, keyword=KeywordSettings(**keyword_values))
+
+
+# The settings that act at query time (no reindex needed), with their allowed ranges: what
+# KB_SEARCH_* and `kb eval --set` may change, and what `EngineSettings.check` enforces.
+TUNABLE: dict[str, tuple[float, float]] = {
+    "weight_keyword": (0.0, 100.0),
+    "weight_semantic": (0.0, 100.0),
+    "weight_concept": (0.0, 100.0),
+    "rrf_k": (1, 10_000),
+    "overfetch": (1, 10_000),
+    "expansion_weight": (0.0, 100.0),
+    "dense_min_score": (0.0, 1.0),
+    "dense_relative_floor": (0.0, 1.0),
+    "keyword_min_score": (0.0, 1.0),
+    "concept_min_score": (0.0, 1.0),
+    "concept_min_match": (0.0, 1.0),
+    "target_group_boost": (0.0, 100.0),
+    "target_group_focus": (0.0, 100.0),
+}
+WEIGHT_NAMES = {"keyword": "weight_keyword", "semantic": "weight_semantic", "concept": "weight_concept"}
 
 
 @dataclass

@@ -287,14 +287,23 @@ def reindex_command(app: Flask) -> None:
 @click.option("--qrels", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True)
 @click.option("--mode", type=click.Choice(["hybrid", "semantic", "keyword", "all"]), default="all", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE",
+              help="Try a search setting for this run only (repeatable): a leg weight (keyword, semantic, concept) "
+                   "or an engine setting such as dense_min_score=0.5.")
 @with_app
-def eval_command(app: Flask, queries: Path, qrels: Path, mode: str, as_json: bool) -> None:
+def eval_command(app: Flask, queries: Path, qrels: Path, mode: str, as_json: bool, overrides: tuple[str, ...]) -> None:
     from .evaluation import run_evaluation
 
     _require_schema(app)
     modes = ["keyword", "semantic", "hybrid"] if mode == "all" else [mode]
+    changes = {}
+    for item in overrides:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise click.ClickException(f"--set {item!r}: expected NAME=VALUE, e.g. semantic=4")
+        changes[name.strip()] = value.strip()
     try:
-        reports = run_evaluation(app, queries, qrels, modes)
+        reports = run_evaluation(app, queries, qrels, modes, overrides=changes)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
@@ -302,6 +311,8 @@ def eval_command(app: Flask, queries: Path, qrels: Path, mode: str, as_json: boo
         return
     from indexing.evaluation import format_report
 
+    if changes:
+        click.echo("with " + ", ".join(f"{name}={value}" for name, value in changes.items()))
     for name, report in reports.items():
         click.echo(f"== mode: {name}")
         click.echo(format_report(report))

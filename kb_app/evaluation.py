@@ -14,8 +14,10 @@ from .models import Record
 from .search_service import get_search_service
 
 
-def run_evaluation(app: Flask, queries_path: Path, qrels_path: Path, modes: list[str], depth: int = 100) -> dict[str, Any]:
-    """Score each mode over the judged queries; raise ValueError when the judgments name unknown records."""
+def run_evaluation(app: Flask, queries_path: Path, qrels_path: Path, modes: list[str], depth: int = 100,
+                   overrides: dict[str, str] | None = None) -> dict[str, Any]:
+    """Score each mode over the judged queries, with the search settings changed by `overrides` for
+    this run only; raise ValueError when the judgments name unknown records or a setting is unknown."""
     queries = load_queries(queries_path)
     qrels = load_qrels(qrels_path)
     with app.extensions["kb_sessions"]() as session:
@@ -26,6 +28,17 @@ def run_evaluation(app: Flask, queries_path: Path, qrels_path: Path, modes: list
     if unknown:
         raise ValueError(f"{len(unknown)} judged record(s) are not in the catalogue, e.g. {', '.join(unknown[:5])}")
     service = get_search_service(app)
+    engine = service.engine
+    configured = engine.settings
+    engine.settings = configured.tuned(overrides or {})
+    try:
+        return _score_modes(service, queries, qrels, modes, depth, ext_of, doc_lang)
+    finally:
+        engine.settings = configured
+
+
+def _score_modes(service: Any, queries: list[dict], qrels: dict, modes: list[str], depth: int,
+                 ext_of: dict[int, str], doc_lang: dict[str, str]) -> dict[str, Any]:
     reports: dict[str, Any] = {}
     for mode in modes:
         def run(query: dict[str, Any], mode: str = mode) -> list[str]:

@@ -72,10 +72,12 @@ class SearchService:
     """One per app: opens the engine lazily, replays the index-change log, rebuilds on demand."""
 
     def __init__(self, index_dir: Path, encoder: str | None, thesaurus: Path | None,
-                 sessions: sessionmaker[Session], sync_seconds: float = 2.0, keyword_backend: str | None = None):
+                 sessions: sessionmaker[Session], sync_seconds: float = 2.0, keyword_backend: str | None = None,
+                 settings: EngineSettings | None = None):
         self.index_dir = index_dir
         self.encoder_name = encoder
         self.keyword_backend = keyword_backend
+        self.settings = settings
         self.thesaurus = thesaurus
         self.sessions = sessions
         self.sync_seconds = sync_seconds
@@ -98,7 +100,8 @@ class SearchService:
         # An index built by another model or keyword backend is never queried: the engine starts empty and we
         # rebuild from the database.
         # Settings are always given, so an index is searched with the configured floors, not older saved ones.
-        settings = EngineSettings(keyword_backend=self.keyword_backend) if self.keyword_backend else EngineSettings()
+        settings = self.settings or (
+            EngineSettings(keyword_backend=self.keyword_backend) if self.keyword_backend else EngineSettings())
         engine = SearchEngine.open(self.index_dir, encoder=self.encoder_name, thesaurus_path=self.thesaurus,
                                    settings=settings, on_mismatch="reset")
         if engine.needs_rebuild:
@@ -262,6 +265,7 @@ class SearchService:
 
 def init_app(app: Flask) -> None:
     from .corpus import thesaurus_path
+    from .settings import engine_settings
 
     data_dir = Path(app.config["KB_DATA_DIR"])
     service = SearchService(
@@ -271,6 +275,7 @@ def init_app(app: Flask) -> None:
         sessions=app.extensions["kb_sessions"],
         sync_seconds=float(app.config.get("KB_INDEX_SYNC_SECONDS", 2)),
         keyword_backend=app.config.get("KB_KEYWORD_BACKEND") or None,
+        settings=engine_settings(app.config),
     )
     app.extensions["kb_search"] = service
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from indexing.backends import DEFAULT_KEYWORD_BACKEND, KEYWORD_BACKENDS
+from indexing.engine import WEIGHT_NAMES, EngineSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,6 +43,46 @@ def _count(value: str) -> int:
     return number
 
 
+def _search_weights(value: str) -> dict[str, str]:
+    """leg=weight pairs, comma separated (keyword, semantic, concept), each checked for its range."""
+    pairs: dict[str, str] = {}
+    for part in value.split(","):
+        name, sep, number = part.partition("=")
+        if not sep or name.strip() not in WEIGHT_NAMES:
+            raise ValueError(f"expected leg=weight pairs with legs {', '.join(WEIGHT_NAMES)}, got {part.strip()!r}")
+        pairs[name.strip()] = number.strip()
+    EngineSettings().tuned(pairs)
+    return pairs
+
+
+def _engine_value(field: str) -> Callable[[str], str]:
+    """A parser for one query-time engine setting: the text, once its range is checked."""
+    def parse(value: str) -> str:
+        EngineSettings().tuned({field: value.strip()})
+        return value.strip()
+    return parse
+
+
+# Search settings: environment name -> EngineSettings field (defaults come from EngineSettings).
+SEARCH_SETTINGS = {
+    "KB_SEARCH_DENSE_FLOOR": ("dense_min_score", "Absolute cosine a record needs to enter the result set by meaning alone (0-1)."),
+    "KB_SEARCH_RELATIVE_FLOOR": ("dense_relative_floor", "Share of the query's best cosine a record needs to enter the result set by meaning alone (0-1)."),
+    "KB_SEARCH_KEYWORD_FLOOR": ("keyword_min_score", "Cosine a keyword match of a several-word query needs to stay in the hybrid result set (0-1)."),
+    "KB_SEARCH_CONCEPT_SHARE": ("concept_min_match", "Share of the query's concepts (by idf) a record must carry to enter the result set by concepts (0-1)."),
+    "KB_SEARCH_TARGET_BOOST": ("target_group_boost", "How far records about a target group the query names move up in hybrid search (0: off)."),
+    "KB_SEARCH_OVERFETCH": ("overfetch", "Records each search leg fetches before fusion, filters and facets (1-10000)."),
+}
+_DEFAULTS = EngineSettings()
+
+
+def engine_settings(config: dict[str, Any]) -> EngineSettings:
+    """The search engine's settings from the resolved KB_* settings."""
+    overrides = dict(config.get("KB_SEARCH_WEIGHTS") or {})
+    overrides.update({field: config[name] for name, (field, _) in SEARCH_SETTINGS.items() if name in config})
+    base = EngineSettings(keyword_backend=config.get("KB_KEYWORD_BACKEND") or _DEFAULTS.keyword_backend)
+    return base.tuned(overrides)
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("KB_DATA_DIR", "./instance", "Where the SQLite file, the secret and the index files live."),
     Setting("DATABASE_URL", "", "SQLAlchemy URL; PostgreSQL for multi-server deployments (empty: SQLite in KB_DATA_DIR)."),
@@ -49,6 +90,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("KB_KEYWORD_BACKEND", DEFAULT_KEYWORD_BACKEND,
             f"Keyword index backend: {' or '.join(KEYWORD_BACKENDS)} (an index another one built is rebuilt on start).",
             _keyword_backend),
+    Setting("KB_SEARCH_WEIGHTS", ",".join(f"{leg}={getattr(_DEFAULTS, field):g}" for leg, field in WEIGHT_NAMES.items()),
+            "Hybrid leg weights in reciprocal rank fusion, leg=weight pairs (keyword, semantic, concept; 0-100).",
+            _search_weights),
+    *(Setting(name, f"{getattr(_DEFAULTS, field):g}", help, _engine_value(field))
+      for name, (field, help) in SEARCH_SETTINGS.items()),
     Setting("KB_SECRET_KEY", "", "Session/CSRF secret (empty: generated once into KB_DATA_DIR/secret_key)."),
     Setting("KB_CORPUS_DIR", str(PROJECT_ROOT / "corpus"), "Folder of the seed corpus loaded by `kb init`."),
     Setting("KB_AUTO_INIT", "true", "On first start, create the schema and load and index the corpus when the database is empty.", _bool),
@@ -89,7 +135,7 @@ def read_settings(environ: dict[str, str] | None = None) -> dict[str, Any]:
             values[s.name] = s.parse(raw)
         except ValueError as exc:
             # create_app turns this into the command's one-line reason.
-            raise RuntimeError(f"{s.name}={raw!r} is not valid: {s.help}") from exc
+            raise RuntimeError(f"{s.name}={raw!r} is not valid ({exc}): {s.help}") from exc
     return values
 
 

@@ -120,7 +120,9 @@ def test_unreachable_database_gives_one_line_reason(tmp_path: Path) -> None:
     assert len(result.output.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize(("name", "value"), [("KB_WORKERS", "abc"), ("KB_WORKERS", "0"), ("KB_RATE_LIMIT_PER_MINUTE", "ten")])
+@pytest.mark.parametrize(("name", "value"), [("KB_WORKERS", "abc"), ("KB_WORKERS", "0"), ("KB_RATE_LIMIT_PER_MINUTE", "ten"),
+                                             ("KB_SEARCH_WEIGHTS", "keyword=1,semantic=-3"), ("KB_SEARCH_WEIGHTS", "dense=2"),
+                                             ("KB_SEARCH_DENSE_FLOOR", "1.5"), ("KB_SEARCH_OVERFETCH", "0")])
 def test_a_malformed_setting_gives_one_line_naming_it(tmp_path: Path, name: str, value: str) -> None:
     kb = Kb(tmp_path / "data", "")
     kb.env[name] = value
@@ -128,6 +130,31 @@ def test_a_malformed_setting_gives_one_line_naming_it(tmp_path: Path, name: str,
     assert result.exit_code != 0
     assert f"{name}={value!r} is not valid" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_kb_eval_tries_a_search_setting_without_editing_code(kb: Any, tmp_path: Path) -> None:
+    rows = [record(id="pr-it-901"), record(id="pr-it-902", title="Corso di contabilità", body="Registri e fatture.")]
+    assert kb("import", str(write_jsonl(tmp_path / "in.jsonl", rows))).exit_code == 0
+    queries = write_jsonl(tmp_path / "q.jsonl", [{"id": "q1", "lang": "it", "text": "microcredito sartoria"}])
+    qrels = tmp_path / "qrels.tsv"
+    qrels.write_text("q1\t0\tpr-it-901\t2\n", encoding="utf-8")
+
+    def ndcg(*overrides: str) -> float:
+        result = kb("eval", "--queries", str(queries), "--qrels", str(qrels), "--mode", "hybrid", "--json", *overrides)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["hybrid"]["overall"]["ndcg@10"]
+
+    assert ndcg() == 1.0
+    # Every leg weighed zero: nothing is fused, so nothing is found (this run only).
+    assert ndcg("--set", "keyword=0", "--set", "semantic=0", "--set", "concept=0") == 0.0
+    assert ndcg() == 1.0
+    shown = kb("eval", "--queries", str(queries), "--qrels", str(qrels), "--mode", "hybrid", "--set", "semantic=4")
+    assert shown.exit_code == 0 and shown.output.startswith("with semantic=4")
+    for bad, reason in (("bogus=1", "unknown search setting 'bogus'"), ("semantic=-1", "between 0 and 100"),
+                        ("semantic", "expected NAME=VALUE")):
+        result = kb("eval", "--queries", str(queries), "--qrels", str(qrels), "--set", bad)
+        assert result.exit_code != 0 and reason in result.output
+        assert len(result.output.strip().splitlines()) == 1
 
 
 def test_commands_before_init_say_so(tmp_path: Path) -> None:
