@@ -41,7 +41,7 @@ def machine_lines() -> list[str]:
         f"load average at start: {load}; Python {platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M:%S %Z')}",
     ]
     versions = []
-    for package in ("torch", "sentence-transformers", "faiss-cpu", "whoosh-reloaded", "waitress"):
+    for package in ("torch", "sentence-transformers", "faiss-cpu", "tantivy", "whoosh-reloaded", "waitress"):
         try:
             versions.append(f"{package} {metadata.version(package)}")
         except metadata.PackageNotFoundError:
