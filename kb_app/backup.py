@@ -105,8 +105,8 @@ def restore_backup(engine: Engine, uploads_dir: Path, archive: Path) -> dict[str
                 member = tar.extractfile(f"tables/{table.name}.jsonl")
                 if member is None:
                     raise BackupError(f"backup lacks table {table.name}")
-                text = member.read().decode("utf-8")
-                rows = [_decode_row(table, json.loads(line)) for _, line in json_lines(text) if line]
+                lines = member.read().decode("utf-8")  # not `text`: that name is SQLAlchemy's text() used below
+                rows = [_decode_row(table, json.loads(line)) for _, line in json_lines(lines) if line]
                 for start in range(0, len(rows), 1000):
                     conn.execute(insert(table), rows[start:start + 1000])
                 counts[table.name] = len(rows)
