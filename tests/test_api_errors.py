@@ -59,7 +59,8 @@ def _get_endpoints(app: Flask) -> list[str]:
     urls = []
     for rule, method, _endpoint, _view in api_rules(app):
         if method == "GET":
-            urls.append(openapi_path(rule)[0].replace("{record_id}", "1").replace("{list_id}", "1"))
+            urls.append(openapi_path(rule)[0].replace("{record_id}", "1").replace("{list_id}", "1")
+                        .replace("{cohort_id}", "1"))
     return urls
 
 
