@@ -126,6 +126,22 @@ def test_a_query_naming_women_detects_the_women_concept_in_every_language(query:
     assert thesaurus.concepts["women"].group == "target_group"
 
 
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Cerco lavoro come cuoco", "it"),
+    ("contratto di lavoro a tempo determinato", "it"),
+    ("Job and training for men", "en"),
+    ("Arbeit für junge Männer", "de"),
+    ("trabajo para hombres", "es"),
+    ("travail des hommes", "fr"),
+])
+def test_everyday_words_name_no_target_group(text: str, lang: str) -> None:
+    # A target group ranks its records first, so a label that stems to a common word ("lavoratrici" -> lavor,
+    # as in "lavoro") would push one group's records to the top of unrelated searches.
+    thesaurus = Thesaurus.from_jsonl(CORPUS / "thesaurus.jsonl")
+    groups = {thesaurus.concepts[m.id].group for m in thesaurus.detect(text, lang)}
+    assert "target_group" not in groups, text
+
+
 def test_evaluation_judgments_point_at_existing_records() -> None:
     queries = jsonl(CORPUS / "eval" / "queries.jsonl")
     assert len(queries) >= 60
