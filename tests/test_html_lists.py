@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
+import lxml.html
 import pytest
 from flask import Flask, render_template_string
 from flask import session as flask_session
@@ -307,6 +308,20 @@ def test_section_headings_group_entries_and_notes_are_editable(kb: KB, client: F
     entries = page[page.index('class="reading-list"'):]
     assert entries.index("Part 1: at the bank counter") < entries.index("Médiation interculturelle")
     assert "Discuss: who pays the mediator?" in page
+
+
+def test_an_over_long_note_is_refused_naming_the_limit_and_comes_back_as_typed(kb: KB, client: FlaskClient) -> None:
+    sign_in(client, kb.trainer)
+    list_id = new_list(client)
+    item = add_record(client, list_id, kb.records["pr-fr-901"])
+    client.post(f"/lists/{list_id}/items/{item}/note", data={"note": "First thoughts."})
+    typed = ("Ask the group who has already been to a bank, and what they were asked for. " * 60)[:4500]
+    response = client.post(f"/lists/{list_id}/items/{item}/note", data={"note": typed})
+    assert response.status_code == 400
+    doc = lxml.html.fromstring(response.text)
+    assert doc.xpath(f'//textarea[@id="note-{item}"]')[0].text_content().removeprefix("\n") == typed
+    assert f"This note has {len(typed.strip())} characters; at most 4000 are allowed." in doc.text_content()
+    assert list_json(client, list_id)["entries"][0]["note"] == "First thoughts."  # the saved note is untouched
 
 
 def test_remove_an_entry(kb: KB, client: FlaskClient) -> None:

@@ -50,6 +50,7 @@ from .editing import (
 )
 from .exports import to_csl_json, to_csv, to_markdown, to_ris
 from .forms import (
+    NOTE_MAX,
     AddToListForm,
     ConfirmForm,
     CopyForm,
@@ -172,6 +173,11 @@ def _private_headers(response: Response, reading_list: ReadingList) -> Response:
 @bp.get("/lists/<int:list_id>")
 def show(list_id: int) -> Response:
     reading_list, token = _read(list_id)
+    return _show_page(reading_list, token)
+
+
+def _show_page(reading_list: ReadingList, token: str | None, refused: dict[str, Any] | None = None) -> Response:
+    """The list page; `refused` brings back an entry's note or heading that could not be saved, as typed."""
     user = current_user()
     session = get_session()
     data = list_data(session, reading_list, user, token)
@@ -179,9 +185,9 @@ def show(list_id: int) -> Response:
     suggestions = suggest_records(current_app, session, reading_list) if owner_view else []
     html = render_template(
         "lists/show.html", data=data, reading_list=reading_list, owner_view=owner_view, token=token,
-        suggestions=suggestions, can_copy=can_build_lists(user),
+        suggestions=suggestions, can_copy=can_build_lists(user), refused=refused,
     )
-    return _private_headers(Response(html, mimetype="text/html"), reading_list)
+    return _private_headers(Response(html, mimetype="text/html", status=400 if refused else 200), reading_list)
 
 
 @bp.get("/lists/<int:list_id>.json")
@@ -388,16 +394,21 @@ def edit_note(list_id: int, item_id: int) -> BaseResponse:
         heading_form = HeadingForm()
         if not heading_form.validate_on_submit():
             if heading_form.heading.errors:
-                flash(_("A section heading needs some text (at most 200 characters)."))
-                return _back_to(reading_list, item.id)
+                # Back on the page with the heading as typed: nothing of it is lost.
+                return _show_page(reading_list, None, {
+                    "item_id": item.id, "text": request.form.get("heading", ""),
+                    "message": _("A section heading needs some text (at most 200 characters).")})
             raise _form_expired()
         item.heading = heading_form.heading.data
     else:
         form = NoteForm()
         if not form.validate_on_submit():
             if form.note.errors:
-                flash(_("The note is too long (at most 4000 characters)."))
-                return _back_to(reading_list, item.id)
+                typed = request.form.get("note", "")
+                return _show_page(reading_list, None, {
+                    "item_id": item.id, "text": typed,
+                    "message": _("This note has %(n)d characters; at most %(limit)d are allowed. Nothing was saved yet.",
+                                 n=len(typed.strip()), limit=NOTE_MAX)})
             raise _form_expired()
         item.note = form.note.data or ""
     reading_list.updated_at = utcnow()
