@@ -40,6 +40,8 @@ from indexing.query_parsing import parse_query
 from indexing.snippets import make_snippet
 
 MODES = ("hybrid", "semantic", "keyword")
+# Orders of a result set: by rank, newest added first, or by year (latest first, records without one last).
+SORTS = ("relevance", "newest", "year")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -163,6 +165,7 @@ class SearchQuery:
     page: int = 1
     per_page: int = 10
     ui_lang: str | None = None
+    sort: str = "relevance"
 
 
 @dataclass
@@ -550,6 +553,8 @@ class SearchEngine:
     def _check(self, query: SearchQuery) -> dict[str, list[str]]:
         if query.mode not in MODES:
             raise ValueError(f"unknown search mode {query.mode!r}; use one of {', '.join(MODES)}")
+        if query.sort not in SORTS:
+            raise ValueError(f"unknown sort {query.sort!r}; use one of {', '.join(SORTS)}")
         unknown = set(query.filters or {}) - set(FILTER_KEYS)
         if unknown:
             raise ValueError(f"unknown filter {', '.join(sorted(unknown))}; use {', '.join(FILTER_KEYS)}")
@@ -577,6 +582,7 @@ class SearchEngine:
             ranked = [
                 (rid, s) for rid, s in ranked if rid in self._gen.store.meta and (allowed is None or rid in allowed)
             ]
+            ranked = self._sorted(ranked, query.sort)
             page_ids = ranked[(page - 1) * per_page : page * per_page]
             hits = explain_hits(
                 self._gen.store, self._gen.dense, self.thesaurus, self.settings.expansion_weight,
@@ -676,6 +682,15 @@ class SearchEngine:
             return ranked
         boosted = [(rid, score + boosts.get(rid, 0.0)) for rid, score in ranked]
         return sorted(boosted, key=lambda item: -item[1])  # stable: ties keep the fused order
+
+    def _sorted(self, ranked: list[tuple[int, float]], sort: str) -> list[tuple[int, float]]:
+        """The result set in the order asked for; ties keep their rank (the sorts are stable)."""
+        if sort == "newest":
+            return sorted(ranked, key=lambda item: -item[0])
+        if sort == "year":
+            meta = self._gen.store.meta
+            return sorted(ranked, key=lambda item: -(meta[item[0]].year or -10_000))
+        return ranked
 
     def _dense_pool(self) -> ThreadPoolExecutor:
         with self._pool_lock:

@@ -47,6 +47,7 @@ class RecordMeta:
     level: str | None
     external_id: str | None
     concepts: dict[str, float] = field(default_factory=dict)
+    year: int | None = None
 
     def values(self, facet: str) -> list[str]:
         """The record's values for a facet key (kind, lang, theme, country, audience, level)."""
@@ -69,14 +70,15 @@ class RecordStore:
         self.by_concept: dict[str, dict[int, float]] = {}
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for row in self._db.execute(
-            "SELECT id, kind, lang, themes, country, audience, level, external_id, concepts FROM records"
+            "SELECT id, kind, lang, themes, country, audience, level, external_id, concepts, year FROM records"
         ):
             # Concept ids, themes and facet values repeat across records: one shared string each
             # instead of a copy per record (a third of the store's memory at 28 concepts a record).
             themes = [sys.intern(t) for t in json.loads(row[3])]
             concepts = {sys.intern(cid): weight for cid, weight in json.loads(row[8]).items()}
             kind, lang, country, audience, level = (_shared(v) for v in row[1:3] + row[4:7])
-            self._remember(row[0], RecordMeta(kind, lang, themes, country, audience, level, row[7], concepts))
+            self._remember(row[0], RecordMeta(kind, lang, themes, country, audience, level, row[7], concepts,
+                                                      row[9]))
 
     def _remember(self, record_id: int, meta: RecordMeta) -> None:
         self._forget(record_id)
@@ -137,7 +139,7 @@ class RecordStore:
                     RecordMeta(
                         _shared(d.kind), _shared(d.lang), [sys.intern(t) for t in d.themes], _shared(d.country),
                         _shared(d.audience), _shared(d.level), d.external_id,
-                        {sys.intern(cid): weight for cid, weight in concepts.items()},
+                        {sys.intern(cid): weight for cid, weight in concepts.items()}, d.year,
                     ),
                 )
 

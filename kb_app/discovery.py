@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from indexing import SearchQuery
-from indexing.engine import MODES
+from indexing.engine import MODES, SORTS
 
 from .api_errors import ApiError
 from .catalogue import language_versions, to_interchange
@@ -37,6 +37,7 @@ class SearchParams:
     page: int = 1
     per_page: int = 10
     ui_lang: str | None = None
+    sort: str = "relevance"
 
     def as_args(self, **changes: Any) -> dict[str, Any]:
         """Query-string arguments for links to this search (another page, another mode, a filter less)."""
@@ -48,6 +49,8 @@ class SearchParams:
                 args[name] = values
         if self.per_page != 10:
             args["per_page"] = self.per_page
+        if self.sort != "relevance":
+            args["sort"] = self.sort
         args.update({k: v for k, v in changes.items()})
         return {k: v for k, v in args.items() if v not in (None, "", [])}
 
@@ -77,7 +80,7 @@ HINT_PARAM = "hint_lang"
 def parse_search_params(args: Any, *, allowed_extra: tuple[str, ...] = (), strict: bool = True,
                         ui_lang: str | None = None) -> SearchParams:
     """Read and check search parameters; unknown names and bad values raise a 400 naming the parameter."""
-    known = {"q", "mode", "page", "per_page", HINT_PARAM, *FILTERS, *allowed_extra}
+    known = {"q", "mode", "sort", "page", "per_page", HINT_PARAM, *FILTERS, *allowed_extra}
     if strict:
         for name in args.keys():
             if name not in known:
@@ -90,6 +93,9 @@ def parse_search_params(args: Any, *, allowed_extra: tuple[str, ...] = (), stric
     mode = args.get("mode") or "hybrid"
     if mode not in MODES:
         raise _bad("mode", f"must be one of {', '.join(MODES)}")
+    sort = args.get("sort") or "relevance"
+    if sort not in SORTS:
+        raise _bad("sort", f"must be one of {', '.join(SORTS)}")
     filters: dict[str, list[str]] = {}
     for name in FILTERS:
         values = [v for raw in args.getlist(name) for v in str(raw).split(",") if v.strip()] if hasattr(args, "getlist") \
@@ -116,7 +122,8 @@ def parse_search_params(args: Any, *, allowed_extra: tuple[str, ...] = (), stric
     hint = args.get(HINT_PARAM) or None
     if hint is not None and hint not in LANGUAGES:
         raise _bad(HINT_PARAM, f"must be among {', '.join(LANGUAGES)}")
-    return SearchParams(q=q, mode=mode, filters=filters, page=page, per_page=per_page, ui_lang=hint or ui_lang)
+    return SearchParams(q=q, mode=mode, filters=filters, page=page, per_page=per_page, ui_lang=hint or ui_lang,
+                        sort=sort)
 
 
 def record_url(record: Record, external: bool = True) -> str:
@@ -190,7 +197,8 @@ def run_search(session: Session, params: SearchParams) -> dict[str, Any]:
     """Search, then load the records in rank order: the data both the results page and the API render."""
     service = get_search_service(current_app)
     results = service.search(SearchQuery(text=params.q, mode=params.mode, filters=params.filters,
-                                         page=params.page, per_page=params.per_page, ui_lang=params.ui_lang))
+                                         page=params.page, per_page=params.per_page, ui_lang=params.ui_lang,
+                                         sort=params.sort))
     records = {r.id: r for r in load_in_order(session, [h.id for h in results.hits])}
     items = []
     for hit in results.hits:
@@ -201,7 +209,7 @@ def run_search(session: Session, params: SearchParams) -> dict[str, Any]:
         card.update({"snippet": hit.snippet, "score": round(float(hit.score), 6), "matched_by": hit.matched_by})
         items.append(card)
     return {
-        "query": {"q": params.q, "mode": params.mode, "detected_lang": results.query_lang, "hint_lang": params.ui_lang,
+        "query": {"q": params.q, "mode": params.mode, "sort": params.sort, "detected_lang": results.query_lang, "hint_lang": params.ui_lang,
                   "filters": params.filters, "concepts": results.concepts, "suggestion": results.suggestion},
         "total": results.total,
         "page": params.page,

@@ -28,6 +28,10 @@ def mode_label(mode: str) -> str:
     return {"hybrid": _("All"), "semantic": _("Meaning"), "keyword": _("Exact words")}.get(mode, mode)
 
 
+def sort_label(sort: str) -> str:
+    return {"relevance": _("Relevance"), "newest": _("Newest"), "year": _("Year")}.get(sort, sort)
+
+
 def competence_area_label(value: str | None) -> str:
     return {
         "banking-credit": _("Banking and credit"),

@@ -79,3 +79,30 @@ def test_a_query_naming_a_target_group_puts_records_about_that_group_in_the_top_
     assert len(WOMEN_FOCUSED & set(top)) >= 2, top
     if lang == "it":
         assert "pr-it-007" in top, "the Italian practice for 'donne migranti' (34th before the intent boost)"
+
+
+def test_sort_orders_the_same_set_by_year_or_newest(corpus_client: FlaskClient) -> None:
+    def get(sort: str | None) -> dict:
+        args = {"q": "fondo di garanzia", "per_page": 100, **({"sort": sort} if sort else {})}
+        return corpus_client.get("/api/v1/search", query_string=args).get_json()
+
+    relevance, by_year, newest = get(None), get("year"), get("newest")
+    assert relevance["query"]["sort"] == "relevance" and by_year["query"]["sort"] == "year"
+    ids = {r["id"] for r in relevance["results"]}
+    for other in (by_year, newest):
+        assert other["total"] == relevance["total"] and other["facets"] == relevance["facets"]
+        assert {r["id"] for r in other["results"]} == ids
+    years = [r["year"] if r.get("year") is not None else -1 for r in by_year["results"]]
+    assert years == sorted(years, reverse=True) and len(set(years)) > 1
+    assert [r["id"] for r in newest["results"]] == sorted(ids, reverse=True)
+
+
+@pytest.mark.parametrize("url", ["/api/v1/search?q=credito&sort=oldest", "/api/v1/search?q=credito&sort="])
+def test_an_unknown_sort_is_a_400_naming_the_parameter(corpus_client: FlaskClient, url: str) -> None:
+    answer = corpus_client.get(url)
+    if url.endswith("sort="):
+        assert answer.status_code == 200  # an empty value is the default, as a form's first option sends
+        return
+    error = answer.get_json()["error"]
+    assert answer.status_code == 400 and error["code"] == "invalid_parameter" and error["message"].startswith("sort:")
+    assert corpus_client.get("/search?q=credito&sort=oldest").status_code == 400

@@ -114,6 +114,19 @@ def test_the_mode_switch_offers_all_meaning_and_exact_words(corpus_client: Flask
     assert keyword.xpath('//input[@name="mode"][@value="keyword"]')[0].get("checked") is not None
 
 
+def test_the_results_can_be_ordered_by_relevance_newest_or_year(corpus_client: FlaskClient) -> None:
+    doc = page(corpus_client.get("/search?q=fondo+di+garanzia", headers={"Accept-Language": "it"}))
+    links = doc.xpath('//nav[contains(@class, "sort-switch")]//a')
+    assert [text(a) for a in links] == ["Pertinenza", "Più recenti", "Anno"]
+    assert links[0].get("aria-current") == "page"
+    by_year = page(corpus_client.get(links[2].get("href"), headers={"Accept-Language": "it"}))
+    assert parse_qs(urlsplit(links[2].get("href")).query)["sort"] == ["year"]
+    assert text(by_year.xpath('//p[@class="total"]')[0]) == text(doc.xpath('//p[@class="total"]')[0])
+    assert by_year.xpath('//nav[contains(@class, "sort-switch")]//a[@aria-current="page"]')[0].text_content() == "Anno"
+    # Another page or mode keeps the order.
+    assert all("sort=year" in a.get("href") for a in by_year.xpath('//nav[@class="mode-switch"]//a'))
+
+
 def test_results_are_paginated(corpus_client: FlaskClient) -> None:
     first = page(corpus_client.get("/search?q=microcredit"))
     second_link = first.xpath('//nav[@class="pagination"]//a[@rel="next"]')[0].get("href")

@@ -7,7 +7,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from ..api_errors import ApiError
-from ..discovery import FILTERS, MAX_PER_PAGE, MAX_QUERY_CHARS, MODES
+from ..discovery import FILTERS, MAX_PER_PAGE, MAX_QUERY_CHARS, MODES, SORTS
 from ..kinds import AUDIENCES, KIND_NAMES, LANGUAGES, LEVELS
 from ..openapi import QueryParam
 
@@ -57,6 +57,9 @@ SEARCH_PARAMS: tuple[QueryParam, ...] = (
                "The query, in any of the six languages. Empty with a filter: every record matching the filters."),
     QueryParam("mode", {"type": "string", "enum": list(MODES), "default": "hybrid"},
                "hybrid fuses keyword, semantic and concept matches; semantic and keyword use one of them alone."),
+    QueryParam("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"},
+               "Order of the result set: relevance (rank), newest (most recently added first) or year (latest "
+               "first, records without a year last). The set and its counts are the same in every order."),
     *(_FILTER_PARAMS[name] for name in FILTERS),
     QueryParam("hint_lang", {"type": "string", "enum": list(LANGUAGES)},
                "A language to lean towards when the query is too short to tell which it is written in (the results "

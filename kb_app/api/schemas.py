@@ -155,6 +155,7 @@ SCHEMAS: dict[str, Any] = {
         "query": closed({
             "q": STR,
             "mode": {"type": "string", "enum": ["hybrid", "semantic", "keyword"]},
+            "sort": {"type": "string", "enum": ["relevance", "newest", "year"]},
             "detected_lang": STR,
             "hint_lang": {"type": ["string", "null"], "description": "The hint_lang the detection leaned towards, if any."},
             "filters": {"type": "object", "additionalProperties": {"type": "array", "items": STR}},

@@ -7,6 +7,8 @@ from flask import abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from indexing.engine import SORTS
+
 from ..access import current_user
 from ..confirmation import ConfirmForm
 from ..countries import COUNTRY_CODES
@@ -33,6 +35,7 @@ from ..vocabulary import (
     facet_label,
     facet_title,
     mode_label,
+    sort_label,
 )
 from .charts import bar_chart
 from .partner_map import HEIGHT, PARTNER_COUNTRIES, WIDTH, country_map
@@ -136,6 +139,9 @@ def results() -> str:
         active_filters=active_filters,
         modes=[(mode, mode_label(mode), url_for("search.results", **params.as_args(mode=mode, page=None)))
                for mode in ("hybrid", "semantic", "keyword")],
+        sorts=[(sort, sort_label(sort),
+                url_for("search.results", **params.as_args(sort=None if sort == "relevance" else sort, page=None)))
+               for sort in SORTS],
         pages=_pages(params.page, last_page),
         last_page=last_page,
         themes=themes,
