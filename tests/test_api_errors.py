@@ -1,6 +1,7 @@
 """One error shape for every API error (pinned here), strict parameters, and CORS on the read endpoints."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
