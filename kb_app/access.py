@@ -89,6 +89,19 @@ def has_role(user: User | None, *roles: str) -> bool:
     return user is not None and (user.role in roles or user.role == "admin")
 
 
+# Who may write practices and resources (admins always); the menu offers "Submit" only to them and to visitors.
+SUBMITTER_ROLES = ("partner", "editor")
+
+
+def may_submit(user: User | None) -> bool:
+    return has_role(user, *SUBMITTER_ROLES)
+
+
+def landing_endpoint(user: User) -> str:
+    """Where a sign-in without a `next` address lands: learners on their learning page, others on their account."""
+    return "learning.mine" if user.role == "learner" else "auth.account"
+
+
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     """Send anonymous browsers to the sign-in page (API clients get 401)."""
 

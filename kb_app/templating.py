@@ -9,7 +9,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import HTTPException
 
 from . import i18n
-from .access import current_user
+from .access import current_user, may_submit
 from .attachment_files import max_upload_mb
 from .kinds import field_label
 from .list_access import add_to_list_panel
@@ -49,6 +49,11 @@ def _nav_user() -> User | None:
         return None
 
 
+def _nav_offers_submit() -> bool:
+    user = _nav_user()
+    return user is None or may_submit(user)
+
+
 def _helpers() -> dict[str, Any]:
     return {
         # coded values in the interface language
@@ -56,7 +61,7 @@ def _helpers() -> dict[str, Any]:
         "format_label": format_label, "competence_area_label": competence_area_label, "status_label": status_label,
         "action_label": action_label, "role_label": role_label, "field_label": field_label,
         # the signed-in account, forms and reading lists
-        "account_nav_user": _nav_user, "csrf_token": generate_csrf, "lists_csrf_token": generate_csrf,
+        "account_nav_user": _nav_user, "nav_offers_submit": _nav_offers_submit, "csrf_token": generate_csrf, "lists_csrf_token": generate_csrf,
         "add_to_list_panel": add_to_list_panel, "max_upload_mb": max_upload_mb(),
     }
 

@@ -242,3 +242,17 @@ def test_passwords_are_stored_as_scrypt_hashes(app: Flask) -> None:
     user = account(app, "ana@example.org")
     assert user.password_hash.startswith("scrypt:") and PASSWORD not in user.password_hash
     assert verify_password(user, PASSWORD)
+
+
+def test_the_menu_offers_submitting_only_to_those_who_may_and_learners_land_on_their_learning_page(
+        app: Flask, client: FlaskClient) -> None:
+    assert 'href="/submit"' in client.get("/").get_data(as_text=True)  # visitors are asked to sign in there
+    for email, role, org in [("lea@example.org", "learner", "enm"), ("tom@example.org", "trainer", None),
+                             ("pia@example.org", "partner", "enm")]:
+        add_account(app, email, role, org)
+        visitor = app.test_client()
+        response = sign_in(visitor, email)
+        assert response.headers["Location"].endswith("/learning" if role == "learner" else "/account"), role
+        offered = 'href="/submit"' in visitor.get("/").get_data(as_text=True)
+        assert offered == (role == "partner"), role
+        assert (visitor.get("/submit").status_code != 403) == offered, role  # the menu and the route agree

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response
 from ..access import (
     current_session_key,
     current_user,
+    landing_endpoint,
     login_required,
     role_required,
     sign_in,
@@ -91,8 +92,9 @@ def login() -> Any:
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
-        if current_user() is not None and not form.next.data:
-            return redirect(url_for("auth.account"))
+        signed_in = current_user()
+        if signed_in is not None and not form.next.data:
+            return redirect(url_for(landing_endpoint(signed_in)))
     status = 200
     headers: dict[str, str] = {}
     error = None
@@ -116,7 +118,7 @@ def login() -> Any:
                 clear_failures(db, key)
                 sign_in(user)
                 log.info("account %s signed in", user.id)
-                return redirect(safe_next(form.next.data) or url_for("auth.account"))
+                return redirect(safe_next(form.next.data) or url_for(landing_endpoint(user)))
             if right and user is not None:
                 error = _("This account has been deactivated. Ask an administrator of the knowledge base.")
             else:

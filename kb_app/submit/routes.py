@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from indexing import detect_language
 
 from ..usage import count_use, usage_of_organisation
-from ..access import current_user, login_required, role_required
+from ..access import SUBMITTER_ROLES, current_user, login_required, role_required
 from ..attachment_files import max_upload_bytes
 from ..catalogue import add_revision, to_interchange
 from ..confirmation import ConfirmForm
@@ -59,7 +59,7 @@ from .submission import (
 )
 
 log = logging.getLogger(__name__)
-SUBMITTERS = ("partner", "editor")
+SUBMITTERS = SUBMITTER_ROLES
 # Copied from the original into a new translation: the facts that do not change with the language.
 TRANSLATION_KEEPS = ("country", "city", "year", "start_date", "end_date", "contact", "url", "licence")
 
