@@ -73,7 +73,8 @@ def _interchange_field(name: str) -> dict[str, Any]:
         return {"type": "string", "enum": list(LICENCE_IDS)}
     if name == "url":
         return {"type": "string", "maxLength": TEXT_LIMITS["url"], "pattern": r"^[hH][tT][tT][pP][sS]?://[^\s<>\"]+$"}
-    return {"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS[name]}
+    # The normaliser reads a number typed into a text field as its digits (a spreadsheet's 2021 for "2021").
+    return {"anyOf": [{"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS[name]}, {"type": "number"}]}
 
 
 def _optional(name: str, schema: dict[str, Any]) -> dict[str, Any]:
