@@ -10,6 +10,10 @@ weight a concept hit must carry), then runs, in hybrid mode through the real eng
   median `total` as a share of the catalogue;
 - the out-of-domain probe (corpus/eval/out_of_domain.jsonl): the share of queries with `total` 0.
 
+Semantic mode has its own absolute floor (`semantic_min_score`): with the chosen hybrid point it is
+swept over --semantic in semantic mode, and the highest floor (the tightest set) keeping grade-2
+Recall@100 >= --min-recall (or, if none does, the best grade-2 Recall@100 of the sweep) is chosen.
+
 Among the points with grade-2 Recall@100 >= --min-recall and an out-of-domain share >= --min-ood,
 those within --tolerance of the best nDCG@10 are taken as equal and the one with the smallest
 median total (the tightest result set) is chosen. Usage:
@@ -95,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="target_group_boost values (the intent boost of records about a group the query names)")
     parser.add_argument("--target-focus", type=_floats, default=_floats("1"),
                         help="target_group_focus values (how sharply the boost favours records about the group)")
+    parser.add_argument("--semantic", type=_floats, default=_floats("0.3,0.32,0.34,0.36,0.4,0.44,0.48,0.52"),
+                        help="semantic_min_score values (the absolute floor of semantic mode)")
     parser.add_argument("--min-recall", type=float, default=0.95)
     parser.add_argument("--min-ood", type=float, default=0.95)
     parser.add_argument("--tolerance", type=float, default=0.002,
@@ -143,6 +149,18 @@ def main(argv: list[str] | None = None) -> int:
                                   "grade-2 R@100", "OOD at 0", "median total"], table))
             chosen = ranked[0][0]
             print("\nchosen: " + ", ".join(f"{k}={v}" for k, v in chosen.items()))
+            semantic_rows = []
+            for value in args.semantic:
+                engine.settings = replace(base, **chosen, semantic_min_score=value)
+                semantic_rows.append((value, score_point(cache, "semantic", queries, ood, qrels, doc_lang)))
+            print("\nsemantic mode, by semantic_min_score:")
+            print(markdown_table(["semantic floor", "nDCG@10", "cross nDCG@10", "grade-2 R@100", "OOD at 0", "median total"],
+                                 [[f"{v:.2f}", f"{m['ndcg']:.4f}", f"{m['cross']:.4f}", f"{m['recall2']:.3f}",
+                                   f"{m['ood']:.3f}", f"{m['median_total'] / catalogue:.1%}"] for v, m in semantic_rows]))
+            # The highest floor keeping the recall asked for; if none does, the highest reaching the best recall.
+            need = min(args.min_recall, max(m["recall2"] for _, m in semantic_rows))
+            chosen["semantic_min_score"] = max(v for v, m in semantic_rows if m["recall2"] >= need - 1e-9)
+            print(f"chosen: semantic_min_score={chosen['semantic_min_score']}\n")
             engine.settings = replace(base, **chosen)
             for mode in ("hybrid", "semantic", "keyword"):
                 m = score_point(cache, mode, queries, ood, qrels, doc_lang)

@@ -75,6 +75,12 @@ class EngineSettings:
     # Chosen on 2026-12-07 with the shipped encoder: grade-2 Recall@100 0.950, 95.8% of the
     # out-of-domain probe at total 0, median total 19% of the catalogue (bench/README.md).
     dense_min_score: float = 0.52
+    # Semantic mode ("Meaning") has only the dense leg and its own absolute floor: the bundled
+    # encoder scores many good answers to Arabic queries below 0.5, so the hybrid floor (where the
+    # concept and keyword legs bring those back) cut grade-2 Recall@100 to 0.76 there. 0.32 is the
+    # highest floor at the best grade-2 Recall@100 the shared relative floor allows (0.928, OOD at 0
+    # 0.50; bench/tune_floors.py, bench/README.md).
+    semantic_min_score: float = 0.32
     dense_relative_floor: float = 0.7
     keyword_min_score: float = 0.47
     concept_min_score: float = 0.0  # 0: a concept match is kept whatever its cosine
@@ -145,6 +151,7 @@ TUNABLE: dict[str, tuple[float, float]] = {
     "overfetch": (1, 10_000),
     "expansion_weight": (0.0, 100.0),
     "dense_min_score": (0.0, 1.0),
+    "semantic_min_score": (0.0, 1.0),
     "dense_relative_floor": (0.0, 1.0),
     "keyword_min_score": (0.0, 1.0),
     "concept_min_score": (0.0, 1.0),
@@ -648,7 +655,8 @@ class SearchEngine:
             lists["keyword"] = expand_keyword([(rid, sc) for rid, sc in legs.keyword if keyword_gate(rid)], concept,
                                               self.settings.expansion_weight, self.settings.overfetch)
         if mode in ("hybrid", "semantic"):
-            floor = max(s.dense_min_score, s.dense_relative_floor * legs.best_cosine)
+            absolute = s.dense_min_score if mode == "hybrid" else s.semantic_min_score
+            floor = max(absolute, s.dense_relative_floor * legs.best_cosine)
             lists["semantic"] = [(rid, score) for rid, score in legs.dense if score >= floor]
         if mode == "hybrid":
             lists["concept"] = concept

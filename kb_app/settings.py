@@ -66,6 +66,7 @@ def _engine_value(field: str) -> Callable[[str], str]:
 # Search settings: environment name -> EngineSettings field (defaults come from EngineSettings).
 SEARCH_SETTINGS = {
     "KB_SEARCH_DENSE_FLOOR": ("dense_min_score", "Absolute cosine a record needs to enter the result set by meaning alone (0-1)."),
+    "KB_SEARCH_SEMANTIC_FLOOR": ("semantic_min_score", "Absolute cosine a record needs to enter the result set of a search by meaning only (semantic mode, 0-1)."),
     "KB_SEARCH_RELATIVE_FLOOR": ("dense_relative_floor", "Share of the query's best cosine a record needs to enter the result set by meaning alone (0-1)."),
     "KB_SEARCH_KEYWORD_FLOOR": ("keyword_min_score", "Cosine a keyword match of a several-word query needs to stay in the hybrid result set (0-1)."),
     "KB_SEARCH_CONCEPT_SHARE": ("concept_min_match", "Share of the query's concepts (by idf) a record must carry to enter the result set by concepts (0-1)."),

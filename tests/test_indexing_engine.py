@@ -462,11 +462,11 @@ def test_the_index_keeps_the_settings_it_was_tuned_with(tmp_path, thesaurus_path
 
 def test_a_stricter_floor_only_cuts_the_result_set(tmp_path, thesaurus_path):
     engine = SearchEngine.open(tmp_path / "index", thesaurus_path=thesaurus_path,
-                               settings=EngineSettings(dense_min_score=0, dense_relative_floor=0, keyword_min_score=0,
-                                                       concept_min_match=0))
+                               settings=EngineSettings(dense_min_score=0, semantic_min_score=0, dense_relative_floor=0,
+                                                       keyword_min_score=0, concept_min_match=0))
     engine.upsert(CORPUS)
     loose = ids(search(engine, "microcredito per donne", mode="semantic", ui_lang="it", per_page=100))
-    engine.settings.dense_min_score = 0.5
+    engine.settings.semantic_min_score = 0.5  # semantic mode's own absolute floor
     strict = ids(search(engine, "microcredito per donne", mode="semantic", ui_lang="it", per_page=100))
     engine.close()
     assert len(loose) == len(CORPUS) and 0 < len(strict) < len(loose)
