@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .kinds import FIELD_ORDER, STORED_FIELDS, kind_of
+from .kinds import EVENT_DETAIL_FIELDS, FIELD_ORDER, STORED_FIELDS, kind_of
 from .models import (
     Module,
     Organisation,
@@ -22,7 +22,7 @@ from .models import (
 )
 
 SIMPLE_FIELDS = STORED_FIELDS
-SNAPSHOT_FIELDS = ("kind", "lang", "status", *SIMPLE_FIELDS)
+SNAPSHOT_FIELDS = ("kind", "lang", "status", *SIMPLE_FIELDS, *EVENT_DETAIL_FIELDS)
 
 
 def slugify(text: str) -> str:
@@ -125,7 +125,7 @@ def apply_record(session: Session, record: Record, data: dict[str, Any], lookups
     record.lang = data["lang"]
     if not record.external_id:
         record.external_id = data.get("id") or new_external_id(data["kind"], data["lang"])
-    for field in SIMPLE_FIELDS:
+    for field in (*SIMPLE_FIELDS, *EVENT_DETAIL_FIELDS):
         setattr(record, field, data.get(field))
     record.summary = data.get("summary") or ""
     org_name = data.get("organisation")
@@ -154,7 +154,7 @@ def to_interchange(record: Record) -> dict[str, Any]:
     out["city"] = record.city
     out["organisation"] = record.organisation.slug if record.organisation else None
     out["themes"] = [t.slug for t in record.themes]
-    for field in STORED_FIELDS:
+    for field in (*STORED_FIELDS, *EVENT_DETAIL_FIELDS):
         if field not in out and field != "position":
             out[field] = getattr(record, field)
     if record.module is not None:

@@ -1,4 +1,4 @@
-"""Loading the shipped seed corpus (organisations, themes, curricula and self-checks, practices, resources) into the database."""
+"""Loading the shipped seed corpus (organisations, themes, curricula and self-checks, practices, resources, events) into the database."""
 from __future__ import annotations
 
 import json
@@ -47,11 +47,12 @@ def load_reference_data(session: Session, corpus_dir: Path) -> None:
 
 
 def corpus_record_files(corpus_dir: Path) -> list[Path]:
-    return sorted((corpus_dir / "practices").glob("*.jsonl")) + sorted((corpus_dir / "resources").glob("*.jsonl"))
+    # Events come last: their materials and translations name practices, resources and other events.
+    return [path for folder in ("practices", "resources", "events") for path in sorted((corpus_dir / folder).glob("*.jsonl"))]
 
 
 def load_corpus(session: Session, corpus_dir: Path, progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Load the reference data, then every practice and resource file as one all-or-nothing import."""
+    """Load the reference data, then every practice, resource and event file as one all-or-nothing import."""
     load_reference_data(session, corpus_dir)
     data = "".join(path.read_text(encoding="utf-8").rstrip("\n") + "\n" for path in corpus_record_files(corpus_dir))
     return import_records(session, data, progress=progress)

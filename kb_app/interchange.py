@@ -9,7 +9,8 @@ from typing import Any, Iterable
 
 from .countries import COUNTRY_CODES
 from .json_input import has_lone_surrogate, printable
-from .kinds import CHOICE_FIELDS, DATE_FIELDS, FIELD_ORDER, INT_BOUNDS, KIND_NAMES, LANGUAGES, PATHS, TEXT_LIMITS
+from .event_fields import check_event_fields
+from .kinds import CHOICE_FIELDS, DATE_FIELDS, FIELD_ORDER, INT_BOUNDS, KIND_NAMES, LANGUAGES, PATHS, TEXT_LIMITS, own_fields
 
 # All derived from the kinds' declarations (kb_app/kinds.py); re-exported for the API schemas and the importer.
 __all__ = ["FIELD_ORDER", "TEXT_LIMITS", "INT_FIELDS", "DATE_FIELDS", "PATHS", "REQUIRED", "KNOWN_FIELDS",
@@ -120,6 +121,11 @@ def normalise_record(
     for key in raw:
         if key not in KNOWN_FIELDS:
             errors.append(FieldError(printable(str(key))[:60] or "(empty field name)", "unknown field"))
+    # Events are new: their fields on another kind's record, or another kind's own fields on an event, are mistakes.
+    for key in raw:
+        owner = next((k for k in KIND_NAMES if k != raw.get("kind") and key in own_fields(k)), None)
+        if owner is not None and "event" in (owner, raw.get("kind")) and raw.get(key) not in (None, "", []):
+            errors.append(FieldError(str(key), f"is a field of {owner} records only"))
 
     for field in ("kind", "lang"):
         if raw.get(field) in (None, ""):
@@ -159,9 +165,10 @@ def normalise_record(
         else:
             out["country"] = code
 
-    if "url" in out and not URL.match(out["url"]):
-        errors.append(FieldError("url", "must start with http:// or https://"))
-        out.pop("url")
+    for field in ("url", "registration_url"):
+        if field in out and not URL.match(out[field]):
+            errors.append(FieldError(field, "must start with http:// or https://"))
+            out.pop(field)
 
     for field in INT_FIELDS:
         if field in raw:
@@ -213,6 +220,7 @@ def normalise_record(
         else:
             out["translation_of"] = translation_of
 
+    errors.extend(FieldError(field, message) for field, message in check_event_fields(raw, out))
     if errors:
         raise InvalidRecord(errors)
     return {k: out[k] for k in FIELD_ORDER if k in out}

@@ -18,6 +18,9 @@ __all__ = ["LANGUAGES", "Field", "Section", "Kind", "KINDS", "KIND_NAMES", "kind
 AUDIENCES = ("operator", "entrepreneur")
 LEVELS = ("beginner", "intermediate", "advanced")
 PATHS = ("operators", "entrepreneurs")
+# Coded values of the event fields.
+EVENT_TYPES = ("conference", "training_course", "exchange_meeting", "webinar")
+EVENT_AUDIENCES = ("stakeholders", "local_decision_makers", "press", "microcredit_operators", "ngos", "migrants")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class Field:
     review_required: bool = False  # needed before a record is sent for review
     interchange: bool = True  # part of the interchange format (attachments are not)
     column: str | None = ""  # "" means the column of the same name
+    table: str = "records"  # the table that column is in (event details live in a child table)
 
 
 @dataclass(frozen=True)
@@ -226,7 +230,70 @@ RESOURCE = Kind(
     ),
 )
 
-KINDS: tuple[Kind, ...] = (PRACTICE, RESOURCE)
+def _event(name: str, label: Any, help: Any = None, **kw: Any) -> Field:
+    return Field(name, label, help, table="event_details", **kw)
+
+
+EVENT = Kind(
+    name="event",
+    label=_l("Event"),
+    id_prefix="ev",
+    # A conference, course or meeting: what reference managers call a conference (RIS) or an event (CSL).
+    ris_type="CONF",
+    csl_type="event",
+    fields=(
+        LANG,
+        replace(TITLE, help=_l("The name of the event, as its programme gives it.")),
+        replace(SUMMARY, help=_l("Two or three sentences: what the event is about and who it is for.")),
+        replace(BODY, label=_l("Description"), section="about", review_required=True,
+                help=_l("What happens at the event, and why it is worth attending.")),
+        _event("event_type", _l("Kind of event"), type="choice", choices=EVENT_TYPES, section="about",
+               input="select", review_required=True),
+        replace(COUNTRY, help=_l("Where the event takes place."), review_required=True),
+        replace(CITY, help=_l("The town or city of the venue.")),
+        _event("venue", _l("Venue"), _l("The building and address, or “online”."), limit=200, section="place",
+               indexed=True),
+        _event("starts_at", _l("Starts"), _l("Date and time, as YYYY-MM-DD HH:MM, in the event's time zone."),
+               type="datetime", section="place", input="short", review_required=True,
+               attrs=(("placeholder", "2025-05-20 09:30"), ("maxlength", 16), ("size", 18))),
+        _event("ends_at", _l("Ends"), _l("Date and time, as YYYY-MM-DD HH:MM, in the event's time zone."),
+               type="datetime", section="place", input="short", review_required=True,
+               attrs=(("placeholder", "2025-05-20 17:00"), ("maxlength", 16), ("size", 18))),
+        _event("timezone", _l("Time zone"), _l("The time zone of the venue, such as Europe/Rome."), type="timezone",
+               section="place", review_required=True, attrs=(("placeholder", "Europe/Rome"), ("maxlength", 64))),
+        _event("languages", _l("Languages spoken"), type="languages", choices=LANGUAGES, section="people",
+               input="checkboxes"),
+        _event("audiences", _l("Audiences"), _l("Who the event is for."), type="choices", choices=EVENT_AUDIENCES,
+               section="people", input="checkboxes"),
+        replace(ORGANISATION, label=_l("Organiser")),
+        _event("co_organisers", _l("Co-organisers"), _l("One organisation per line."), type="lines", limit=200,
+               section="people", input="area", rows=3),
+        _event("programme", _l("Programme"),
+               _l("One session per line: start | title | speakers | language, such as "
+                  "“2025-05-20 09:30 | Welcome | Maria Rossi | it”."),
+               type="programme", section="programme", input="area", rows=8),
+        _event("materials", _l("Materials presented"),
+               _l("The references of the practices and resources presented, one per line (such as pr-it-0001)."),
+               type="materials", section="programme", input="area", rows=3),
+        _event("outcomes", _l("Outcomes and report"), _l("What came of the event: conclusions, numbers, follow-up."),
+               limit=20_000, section="outcomes", input="area", rows=6, indexed=True, page_section=True),
+        _event("registration_url", _l("Registration"), _l("The registration page, starting with http:// or https://."),
+               limit=500, section="outcomes", input="url", attrs=(("placeholder", "https://"),)),
+        THEMES, URL, LICENCE, ATTACHMENTS,
+    ),
+    sections=(
+        Section("about", _l("The event in brief"), _l("How the event will appear in search results and calendars.")),
+        Section("place", _l("Where and when"), _l("The dates are in the venue's time zone.")),
+        Section("people", _l("Who takes part"), _l("Languages, audiences and organisers.")),
+        Section("programme", _l("Programme and materials"), _l("The sessions in order, and what was presented.")),
+        Section("outcomes", _l("Outcomes and registration"), _l("The report after the event, and how to register.")),
+        Section("topics", _l("What the event is about"), _l("Choose every theme that fits.")),
+        Section("contact", _l("Links"), _l("A web page about the event.")),
+        Section("files", _l("Attachments"), _l("Slides, programmes or reports of the event.")),
+    ),
+)
+
+KINDS: tuple[Kind, ...] = (PRACTICE, RESOURCE, EVENT)
 KIND_NAMES: tuple[str, ...] = tuple(k.name for k in KINDS)
 _BY_NAME = {k.name: k for k in KINDS}
 
@@ -247,12 +314,29 @@ def _interchange_fields() -> tuple[Field, ...]:
 INTERCHANGE_FIELDS: tuple[Field, ...] = _interchange_fields()
 # The record envelope around the kinds' fields: its external id and kind first, its original last.
 FIELD_ORDER: tuple[str, ...] = ("id", "kind", *(f.name for f in INTERCHANGE_FIELDS), "translation_of")
-TEXT_LIMITS: dict[str, int] = {f.name: f.limit for f in INTERCHANGE_FIELDS if f.limit is not None}
+TEXT_LIMITS: dict[str, int] = {f.name: f.limit for f in INTERCHANGE_FIELDS if f.limit is not None and f.type != "lines"}
+LINES_LIMITS: dict[str, int] = {f.name: f.limit or 200 for f in INTERCHANGE_FIELDS if f.type == "lines"}
 INT_BOUNDS: dict[str, tuple[int, int]] = {f.name: f.bounds for f in INTERCHANGE_FIELDS if f.bounds is not None}
 DATE_FIELDS: tuple[str, ...] = tuple(f.name for f in INTERCHANGE_FIELDS if f.type == "date")
 CHOICE_FIELDS: dict[str, tuple[str, ...]] = {f.name: f.choices for f in INTERCHANGE_FIELDS if f.type == "choice"}
+# Lists of coded values (the event's languages and audiences).
+MULTI_CHOICE_FIELDS: dict[str, tuple[str, ...]] = {f.name: f.choices for f in INTERCHANGE_FIELDS
+                                                   if f.type in ("languages", "choices")}
+DATETIME_FIELDS: tuple[str, ...] = tuple(f.name for f in INTERCHANGE_FIELDS if f.type == "datetime")
+
+
+def own_fields(kind: str) -> frozenset[str]:
+    """Interchange fields that only this kind declares (another kind's record must not carry them)."""
+    declared = kind_of(kind)
+    if declared is None:
+        return frozenset()
+    others = {f.name for k in KINDS if k is not declared for f in k.fields}
+    return frozenset(f.name for f in declared.fields if f.interchange and f.name not in others)
 # Fields stored as they are in a column of the same name (lang aside: the envelope sets it).
-STORED_FIELDS: tuple[str, ...] = tuple(f.name for f in INTERCHANGE_FIELDS if f.column == "" and f.name != "lang")
+STORED_FIELDS: tuple[str, ...] = tuple(f.name for f in INTERCHANGE_FIELDS
+                                       if f.column == "" and f.name != "lang" and f.table == "records")
+# Fields kept in the event_details child table (Record exposes each as an attribute).
+EVENT_DETAIL_FIELDS: tuple[str, ...] = tuple(f.name for f in INTERCHANGE_FIELDS if f.table == "event_details")
 # Record columns that belong to no kind's fields: the bookkeeping every record has.
 BOOKKEEPING_COLUMNS = frozenset({"id", "external_id", "kind", "status", "created_by_id", "translation_of_id",
                                  "created_at", "updated_at", "published_at"})

@@ -21,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from .kinds import EVENT_DETAIL_FIELDS
+
 
 ROLES = ("admin", "editor", "partner", "trainer", "learner")
 STATUSES = ("draft", "submitted", "changes_requested", "published", "rejected")
@@ -219,6 +221,25 @@ class Record(Base):
         return self.status == "published"
 
 
+    event_details: Mapped[Optional["EventDetails"]] = relationship(
+        back_populates="record", cascade="all, delete-orphan", uselist=False, lazy="selectin")
+
+    def _detail(self, name: str) -> Any:
+        return getattr(self.event_details, name) if self.event_details is not None else None
+
+    def _set_detail(self, name: str, value: Any) -> None:
+        # Only events keep details: another kind's record never grows an empty details row.
+        if self.event_details is None:
+            if value in (None, "", []):
+                return
+            self.event_details = EventDetails()
+        setattr(self.event_details, name, value)
+
+
+def _detail_attribute(name: str) -> property:
+    return property(lambda self: self._detail(name), lambda self, value: self._set_detail(name, value))
+
+
 class Practice(Record):
     """A good practice reported by a partner, following the exchange template."""
 
@@ -229,6 +250,38 @@ class Resource(Record):
     """A curriculum resource: a learning unit for operators or migrant entrepreneurs."""
 
     __mapper_args__ = {"polymorphic_identity": "resource"}
+
+
+class Event(Record):
+    """A conference, training course, exchange meeting or webinar of the network, with its programme."""
+
+    __mapper_args__ = {"polymorphic_identity": "event"}
+
+
+class EventDetails(Base):
+    """The fields only events have (kb_app/kinds.py declares them), one row per event."""
+
+    __tablename__ = "event_details"
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), primary_key=True)
+    event_type: Mapped[Optional[str]] = mapped_column(String(30))
+    venue: Mapped[Optional[str]] = mapped_column(String(200))
+    # Wall-clock times at the venue (YYYY-MM-DDTHH:MM) and its IANA time zone.
+    starts_at: Mapped[Optional[str]] = mapped_column(String(16), index=True)
+    ends_at: Mapped[Optional[str]] = mapped_column(String(16))
+    timezone: Mapped[Optional[str]] = mapped_column(String(64))
+    languages: Mapped[Optional[list[str]]] = mapped_column(JSON)
+    audiences: Mapped[Optional[list[str]]] = mapped_column(JSON)
+    co_organisers: Mapped[Optional[list[str]]] = mapped_column(JSON)
+    programme: Mapped[Optional[list[dict[str, Any]]]] = mapped_column(JSON)  # sessions in order
+    materials: Mapped[Optional[list[str]]] = mapped_column(JSON)  # external ids of the records presented
+    outcomes: Mapped[Optional[str]] = mapped_column(Text)
+    registration_url: Mapped[Optional[str]] = mapped_column(String(500))
+
+    record: Mapped[Record] = relationship(back_populates="event_details")
+
+
+for _name in EVENT_DETAIL_FIELDS:
+    setattr(Record, _name, _detail_attribute(_name))
 
 
 class Revision(Base):

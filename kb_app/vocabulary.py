@@ -120,4 +120,32 @@ def snapshot_value(field: str, value: Any) -> Any:
         return language_name(value)
     if field == "country":
         return country_name(value)
+    if field == "event_type":
+        return event_type_label(value)
+    if field == "audiences":
+        return [event_audience_label(v) for v in value]
+    if field == "languages":
+        return [language_name(v) for v in value]
+    if field == "programme":
+        # One line per session, so a diff shows which session changed.
+        return "\n".join(" | ".join(str(s.get(k, "")) for k in ("start", "title", "speakers", "lang")) for s in value)
     return value
+
+
+def event_type_label(value: str | None) -> str:
+    return {"conference": _("Conference"), "training_course": _("Training course"),
+            "exchange_meeting": _("Exchange meeting"), "webinar": _("Webinar")}.get(value or "", value or "")
+
+
+def event_audience_label(value: str | None) -> str:
+    return {
+        "stakeholders": _("Stakeholders"), "local_decision_makers": _("Local decision makers"), "press": _("Press"),
+        "microcredit_operators": _("Microcredit operators"), "ngos": _("NGOs"), "migrants": _("Migrants"),
+    }.get(value or "", value or "")
+
+
+def choice_label(field: str, value: str) -> str:
+    """A declared field's coded value in the interface language."""
+    labels = {"event_type": event_type_label, "audiences": event_audience_label, "languages": language_name,
+              "audience": audience_label, "level": level_label}
+    return str(labels.get(field, lambda v: v)(value))

@@ -11,16 +11,16 @@ from indexing.engine import MODES
 from kb_app import discovery, kinds
 from kb_app.catalogue import new_external_id, new_record
 from kb_app.interchange import FIELD_ORDER, normalise_record
-from kb_app.models import Record
+from kb_app.models import EventDetails, Record
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _declared_columns() -> set[str]:
+def _declared_columns(table: str = "records") -> set[str]:
     columns = set()
     for kind in kinds.KINDS:
         for field in kind.fields:
-            if field.column is not None:
+            if field.column is not None and field.table == table:
                 columns.add(field.column or field.name)
     return columns
 
@@ -31,6 +31,8 @@ def test_every_record_column_belongs_to_a_kind_or_to_the_bookkeeping() -> None:
     assert not stray, f"record columns no kind declares (add them to a Kind in kb_app/kinds.py): {sorted(stray)}"
     missing = _declared_columns() - table_columns
     assert not missing, f"declared fields with no column: {sorted(missing)}"
+    detail_columns = {c.key for c in inspect(EventDetails).columns} - {"record_id"}
+    assert detail_columns == _declared_columns("event_details")
 
 
 def test_every_kind_has_a_model_class_and_its_own_id_prefix() -> None:

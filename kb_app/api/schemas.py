@@ -9,7 +9,7 @@ from ..countries import COUNTRY_CODES
 from ..citation import CITATION_FORMATS
 from ..licences import LICENCE_IDS
 from ..interchange import DATE_FIELDS, FIELD_ORDER, INT_FIELDS, PATHS, REQUIRED, TEXT_LIMITS
-from ..kinds import AUDIENCES, KIND_NAMES, LANGUAGES, LEVELS
+from ..kinds import AUDIENCES, CHOICE_FIELDS, DATETIME_FIELDS, KIND_NAMES, LANGUAGES, LEVELS, MULTI_CHOICE_FIELDS
 from ..models import VISIBILITIES
 
 STR = {"type": "string"}
@@ -20,6 +20,7 @@ NULLABLE_INT = {"type": ["integer", "null"]}
 DATETIME = {"type": ["string", "null"], "format": "date-time"}
 LANG = {"type": "string", "enum": list(LANGUAGES)}
 KIND = {"type": "string", "enum": list(KIND_NAMES)}
+LOCAL_TIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}$"
 EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\-]{0,119}$"
 
 
@@ -71,8 +72,29 @@ def _interchange_field(name: str) -> dict[str, Any]:
         return {"type": "string", "enum": list(PATHS)}
     if name == "licence":
         return {"type": "string", "enum": list(LICENCE_IDS)}
-    if name == "url":
-        return {"type": "string", "maxLength": TEXT_LIMITS["url"], "pattern": r"^[hH][tT][tT][pP][sS]?://[^\s<>\"]+$"}
+    if name in ("url", "registration_url"):
+        return {"type": "string", "maxLength": TEXT_LIMITS[name], "pattern": r"^[hH][tT][tT][pP][sS]?://[^\s<>\"]+$"}
+    if name in CHOICE_FIELDS:
+        return {"type": "string", "enum": list(CHOICE_FIELDS[name])}
+    if name in DATETIME_FIELDS:
+        return {"type": "string", "pattern": LOCAL_TIME, "description": "wall-clock time at the venue"}
+    if name == "timezone":
+        return {"type": "string", "description": "an IANA time zone, such as Europe/Rome"}
+    if name in MULTI_CHOICE_FIELDS:
+        return {"type": "array", "items": {"type": "string", "enum": list(MULTI_CHOICE_FIELDS[name])}}
+    if name == "co_organisers":
+        return {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200}}
+    if name == "materials":
+        return {"type": "array", "items": {"type": "string", "pattern": EXTERNAL_ID_PATTERN},
+                "description": "external ids of the records presented"}
+    if name == "programme":
+        session = {"type": "object", "required": ["start", "title"], "additionalProperties": False,
+                   "properties": {"start": {"type": "string", "pattern": LOCAL_TIME},
+                                  "end": {"type": "string", "pattern": LOCAL_TIME},
+                                  "title": {"type": "string", "minLength": 1, "maxLength": 300},
+                                  "speakers": {"type": "string", "maxLength": 500},
+                                  "lang": {"type": "string", "enum": list(LANGUAGES)}}}
+        return {"type": "array", "items": session, "description": "the sessions in order"}
     # The normaliser reads a number typed into a text field as its digits (a spreadsheet's 2021 for "2021").
     return {"anyOf": [{"type": "string", "minLength": 1, "maxLength": TEXT_LIMITS[name]}, {"type": "number"}]}
 

@@ -9,7 +9,8 @@ from ..access import current_user
 from ..confirmation import ConfirmForm
 from ..citation import CITATION_FORMATS, download_response
 from ..db import get_session
-from ..discovery import citable_card, get_published, record_detail
+from ..discovery import citable_card, get_published, record_card, record_detail
+from ..event_calendar import local_times, materials_of, presented_at
 from ..api_errors import ApiError
 from ..models import Record
 from ..schema_org import record_json_ld
@@ -47,8 +48,15 @@ def show(record_id: int) -> str:
         progress = path_progress(session, user, place.path)
         learner = {"progress": progress, "is_done": any(record.id in m.done for m in progress.modules),
                    "form": ConfirmForm()}
+    event = None
+    if record.kind == "event":
+        event = {"materials": [record_card(r) for r in materials_of(session, record)],
+                 "ics_url": url_for("records.event_ics", record_id=record.id) if local_times(record) else None}
+    presented = [record_card(e) for e in presented_at(session, record)]
     return render_template(
         "records/show.html",
+        event=event,
+        presented=presented,
         record=record,
         data=data,
         sections=[s for s in sections if s[2]],

@@ -22,9 +22,10 @@ from wtforms import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..interchange import FieldError
-from ..kinds import PRACTICE, Field as KindField, Kind, kind_of
+from ..kinds import DATETIME_FIELDS, KINDS, MULTI_CHOICE_FIELDS, PRACTICE, Field as KindField, Kind, kind_of
 from ..licences import DEFAULT_LICENCE, LICENCES, licence_of
 from ..models import Record
+from ..vocabulary import choice_label
 from ..uploads import ACCEPT_ATTRIBUTE
 
 DOCUMENT_ACCEPT = ".docx,.odt,.pdf"
@@ -100,7 +101,9 @@ def record_form_class(kind: Kind) -> type[RecordForm]:
     return type(f"{kind.name.title()}Form", (RecordForm,), attrs)
 
 
-PracticeForm = record_form_class(PRACTICE)
+# One form per kind that partners write (the others are imported).
+FORMS: dict[str, type[RecordForm]] = {kind.name: record_form_class(kind) for kind in KINDS if kind.has_form}
+PracticeForm = FORMS[PRACTICE.name]
 
 
 class StartFromFileForm(FlaskForm):
@@ -126,6 +129,11 @@ def set_choices(form: RecordForm, *, languages: Iterable[tuple[str, str]], count
     if "licence" in form._fields:
         form.licence.choices = [("", _("%(licence)s (the catalogue's default)", licence=licence_of(None).name))] + [
             (licence.spdx, str(licence.name)) for licence in LICENCES if licence.spdx != DEFAULT_LICENCE]
+    for spec in form.kind.fields:
+        # Coded values the kind declares (an event's kind, languages and audiences), named in the interface language.
+        if spec.name in form._fields and spec.choices and spec.name not in ("lang", "licence"):
+            named = [(code, choice_label(spec.name, code)) for code in spec.choices]
+            getattr(form, spec.name).choices = [("", _("— choose —"))] + named if spec.input == "select" else named
     if organisations is None:
         del form.organisation
     else:
@@ -138,11 +146,25 @@ def _typed_names(kind: Kind) -> tuple[str, ...]:
                  if f.section and (f.input in (*_TYPED, "short") or f.type in ("lang", "country", "choice")))
 
 
+def _form_text(name: str, value: Any) -> str:
+    """A stored value as the form shows it: lists one item per line, a programme one session per line."""
+    if value is None:
+        return ""
+    if name == "programme":
+        return "\n".join(" | ".join(str(s.get(k, "")).replace("T", " ") if k == "start" else str(s.get(k, ""))
+                                    for k in ("start", "title", "speakers", "lang")).rstrip(" |") for s in value)
+    if isinstance(value, list):
+        return "\n".join(str(v) for v in value)
+    return str(value).replace("T", " ") if name in DATETIME_FIELDS else str(value)
+
+
 def record_form_data(record: Record) -> dict[str, Any]:
     """A stored record as its form's initial data."""
     kind = kind_of(record.kind) or PRACTICE
-    data: dict[str, Any] = {name: "" if getattr(record, name) is None else str(getattr(record, name))
-                            for name in _typed_names(kind)}
+    data: dict[str, Any] = {name: _form_text(name, getattr(record, name)) for name in _typed_names(kind)}
+    for name in MULTI_CHOICE_FIELDS:
+        if kind.field(name) is not None:
+            data[name] = list(getattr(record, name) or [])
     data["themes"] = [t.slug for t in record.themes]
     data["organisation"] = record.organisation.slug if record.organisation else ""
     return data
@@ -158,6 +180,9 @@ def form_record_fields(form: RecordForm) -> dict[str, Any]:
     themes = [t for t in (form.themes.data or []) if t]
     if themes:
         raw["themes"] = themes
+    for name in MULTI_CHOICE_FIELDS:
+        if name in form._fields and form[name].data:
+            raw[name] = [v for v in form[name].data if v]
     if "organisation" in form._fields and form.organisation.data:
         raw["organisation"] = form.organisation.data
     return raw
@@ -178,6 +203,17 @@ _MESSAGES: tuple[tuple[re.Pattern[str], Any], ...] = (
     (re.compile(r"^unknown language code"), lambda m: _("Choose a language from the list.")),
     (re.compile(r"^must be one of CC"), lambda m: _("Choose a licence from the list.")),
     (re.compile(r"^contains a NUL"), lambda m: _("This contains a character that is not allowed.")),
+    (re.compile(r"^is before starts_at$"), lambda m: _("The end is before the start.")),
+    (re.compile(r"^must be a date and time"), lambda m: _("Enter a date and time as YYYY-MM-DD HH:MM.")),
+    (re.compile(r"^unknown time zone"), lambda m: _("Enter a time zone such as Europe/Rome.")),
+    (re.compile(r"^(unknown value|must be a list of codes)"), lambda m: _("Choose from the list.")),
+    (re.compile(r"^session (\d+) is outside the event's dates$"),
+     lambda m: _("Session %(n)s is not within the event's dates.", n=m[1])),
+    (re.compile(r"^session (\d+)"),
+     lambda m: _("Check session %(n)s: one session per line, as start | title | speakers | language.", n=m[1])),
+    (re.compile(r"^must be a list of record references"),
+     lambda m: _("Enter the references of published records, one per line.")),
+    (re.compile(r"^is a field of"), lambda m: _("This field does not belong to this kind of record.")),
 )
 
 

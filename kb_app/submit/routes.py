@@ -41,7 +41,7 @@ from ..workflow import (
     owns,
 )
 from . import bp
-from .forms import PracticeForm, StartFromFileForm, record_form_data, set_choices
+from .forms import FORMS, PracticeForm, RecordForm, StartFromFileForm, record_form_data, set_choices
 from ..documents.drafts import NotADocument, start_draft
 from ..documents.reading import get_text_reader
 from ..documents.vocabulary import text_problem_label
@@ -98,7 +98,7 @@ def _confirmed() -> None:
         abort(400, description=_("The form had expired. Please try again."))
 
 
-def _choices(form: PracticeForm, user: User) -> None:
+def _choices(form: RecordForm, user: User) -> None:
     db = get_session()
     ui_lang = resolve_ui_lang()
     themes = sorted(((t.slug, t.label(ui_lang)) for t in db.scalars(select(Theme))), key=lambda p: p[1].casefold())
@@ -111,16 +111,17 @@ def _choices(form: PracticeForm, user: User) -> None:
                 themes=themes, organisations=organisations)
 
 
-def _after_save(record: Record, form: PracticeForm) -> Response:
+def _after_save(record: Record, form: RecordForm) -> Response:
     if form.preview.data:
         return redirect(url_for("submit.show", record_id=record.id))
     flash(_("Saved."), "info")
     return redirect(url_for("submit.edit", record_id=record.id))
 
 
-def _render_form(form: PracticeForm, record: Record | None, original: Record | None, status: int = 200,
+def _render_form(form: RecordForm, record: Record | None, original: Record | None, status: int = 200,
                  detected: str | None = None, checking: bool = False) -> Any:
-    start = StartFromFileForm(formdata=None, prefix="start") if record is None and original is None else None
+    start = (StartFromFileForm(formdata=None, prefix="start")
+             if record is None and original is None and form.kind.name == "practice" else None)
     return render_template("submit/form.html", form=form, record=record, original=original, sections=form.kind.form_sections,
                            detected=detected, max_files=MAX_FILES_PER_SAVE, confirm=ConfirmForm(),
                            field_marks=field_marks(form.kind), checking=checking, start_form=start), status
@@ -178,10 +179,15 @@ def new() -> Any:
     user = _me()
     if user.role == "partner" and user.organisation is None:
         abort(403, description=_("Your account belongs to no organisation; ask an administrator."))
-    form = PracticeForm()
+    form_class = FORMS.get(request.args.get("kind") or PRACTICE.name)
+    if form_class is None:
+        abort(404, description=_("There is no form for this kind of record."))
+    form = form_class()
     _choices(form, user)
     original = _original_from(request.form.get("translation_of") if request.method == "POST"
                               else request.args.get("translation_of"))
+    if original is not None and original.kind != form.kind.name:
+        abort(404, description=_("Only a published practice can be translated."))
     if request.method == "POST":
         record = save_practice(form, user, None, original)
         if record is not None:
@@ -261,14 +267,15 @@ def edit(record_id: int) -> Any:
                   "error")
             return redirect(url_for("submit.show", record_id=record.id))
         abort(403, description=_("You may not change this record."))
+    form_class: type[RecordForm] = FORMS[record.kind]  # can_edit passed: the kind has a form
     if request.method == "POST":
-        form = PracticeForm()
+        form = form_class()
         _choices(form, user)
         saved = save_practice(form, user, record, None)
         if saved is not None:
             return _after_save(saved, form)
         return _render_form(form, record, None)
-    form = PracticeForm(data=record_form_data(record))
+    form = form_class(data=record_form_data(record))
     _choices(form, user)
     text = "\n".join(filter(None, (record.title, record.summary, record.body)))
     detected = detect_language(text, hint=record.lang) if text else record.lang
