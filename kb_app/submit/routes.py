@@ -41,7 +41,7 @@ from ..workflow import (
     owns,
 )
 from . import bp
-from .forms import FORMS, PracticeForm, RecordForm, StartFromFileForm, record_form_data, set_choices
+from .forms import FORMS, RecordForm, StartFromFileForm, record_form_data, set_choices
 from ..documents.drafts import NotADocument, start_draft
 from ..documents.reading import get_text_reader
 from ..documents.vocabulary import text_problem_label
