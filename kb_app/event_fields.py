@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 import zoneinfo
 from datetime import datetime
@@ -128,6 +129,11 @@ def check_event_fields(raw: dict[str, Any], out: dict[str, Any]) -> list[tuple[s
 
     programme = raw.get("programme")
     if programme not in (None, "", []):
+        if isinstance(programme, str) and programme.lstrip().startswith("["):
+            try:  # a CSV cell carries the programme as its JSON text
+                programme = json.loads(programme)
+            except ValueError:
+                pass
         lines = _as_list(programme, r"\n+") if isinstance(programme, str) else programme
         if not isinstance(lines, list):
             problems.append(("programme", "must be a list of sessions"))

@@ -55,8 +55,11 @@ def csv_lines(records: Iterator[dict[str, Any]]) -> Iterator[str]:
         buffer.seek(0)
         buffer.truncate()
         row = dict(record)
-        if "themes" in row:
-            row["themes"] = ";".join(row["themes"])
+        for name, value in row.items():
+            # Lists of codes or names as one cell; a programme (a list of objects) as its JSON text.
+            if isinstance(value, list):
+                row[name] = json.dumps(value, ensure_ascii=False) if any(isinstance(v, dict) for v in value) \
+                    else ";".join(str(v) for v in value)
         writer.writerow(row)
         yield buffer.getvalue()
 

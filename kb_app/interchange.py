@@ -10,7 +10,7 @@ from typing import Any, Iterable
 from .countries import COUNTRY_CODES
 from .json_input import has_lone_surrogate, printable
 from .event_fields import check_event_fields
-from .kinds import CHOICE_FIELDS, DATE_FIELDS, FIELD_ORDER, INT_BOUNDS, KIND_NAMES, LANGUAGES, PATHS, TEXT_LIMITS, own_fields
+from .kinds import CHOICE_FIELDS, DATE_FIELDS, FIELD_ORDER, INT_BOUNDS, KIND_NAMES, LANGUAGES, PATHS, TEXT_LIMITS
 
 # All derived from the kinds' declarations (kb_app/kinds.py); re-exported for the API schemas and the importer.
 __all__ = ["FIELD_ORDER", "TEXT_LIMITS", "INT_FIELDS", "DATE_FIELDS", "PATHS", "REQUIRED", "KNOWN_FIELDS",
@@ -121,11 +121,6 @@ def normalise_record(
     for key in raw:
         if key not in KNOWN_FIELDS:
             errors.append(FieldError(printable(str(key))[:60] or "(empty field name)", "unknown field"))
-    # Events are new: their fields on another kind's record, or another kind's own fields on an event, are mistakes.
-    for key in raw:
-        owner = next((k for k in KIND_NAMES if k != raw.get("kind") and key in own_fields(k)), None)
-        if owner is not None and "event" in (owner, raw.get("kind")) and raw.get(key) not in (None, "", []):
-            errors.append(FieldError(str(key), f"is a field of {owner} records only"))
 
     for field in ("kind", "lang"):
         if raw.get(field) in (None, ""):

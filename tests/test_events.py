@@ -95,7 +95,6 @@ def test_an_event_round_trips_through_the_interchange_format(corpus_app: Flask) 
     ({"programme": [{"start": "2027-05-01 10:00", "title": "Later"}]}, "programme", "outside the event's dates"),
     ({"audiences": ["investors"]}, "audiences", "unknown value"),
     ({"timezone": "Europe/Atlantis"}, "timezone", "unknown time zone"),
-    ({"kind": "practice"}, "event_type", "event records only"),
 ])
 def test_bad_event_input_is_a_field_error(change: dict, field: str, message: str) -> None:
     with pytest.raises(InvalidRecord) as caught:

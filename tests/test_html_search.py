@@ -220,7 +220,7 @@ def test_browse_by_country_shows_partner_countries_and_their_partners(corpus_app
 
     belgium = page(corpus_client.get("/browse/countries/be"))
     assert text(belgium.xpath("//h1")[0]) == "Belgium"
-    assert "Réseau de coopération euro-méditerranéenne (Bruxelles)" in text(belgium.xpath('//section[@class="partners"]')[0])
+    assert "Mediter – Réseau Euro-Méditerranéen pour la Coopération" in text(belgium.xpath('//section[@class="partners"]')[0])
     assert all("Belgium" in text(c.xpath('.//p[@class="card-meta"]')[0])
                for c in belgium.xpath('//div[@class="cards"]/article'))
     assert corpus_client.get("/browse/countries/XX").status_code == 404

@@ -70,7 +70,7 @@ JS_URL_ATTRIBUTES = ("href", "src", "action", "formaction", "xlink:href", "data"
 # Every free-text field of the interchange format (what `kb import`, the API and, through the one normaliser, the
 # form accept): a field added there is swept without touching this file. `url` must be a web address and `module` a
 # curriculum slug, so they get payloads of their own kind.
-RECORD_TEXT = tuple(name for name in TEXT_LIMITS if name not in ("url", "module"))
+RECORD_TEXT = tuple(name for name in TEXT_LIMITS if name not in ("url", "module", "registration_url"))
 # What the public record page shows of each kind (the JSON twin shows every field).
 PRACTICE_FIELDS = tuple(n for n in PRACTICE.page_sections if n != "body")  # the template's own sections
 PRACTICE_PAGE = ("title", "summary", "body", *PRACTICE_FIELDS, "city", "contact", "organisation")
@@ -86,6 +86,8 @@ NOT_FREE_TEXT = {
     "records": {"external_id": "checked id", "kind": "code", "lang": "code", "status": "code", "country": "code",
                 "start_date": "checked date", "end_date": "checked date", "audience": "code", "level": "code",
                 "url": "checked web address (its own payload)", "licence": "code (one of licences.LICENCE_IDS)"},
+    "event_details": {"event_type": "code", "starts_at": "checked date and time", "ends_at": "checked date and time",
+                      "timezone": "checked time zone name", "registration_url": "checked web address"},
     "organisations": {"slug": "checked slug", "country": "code", "role": "corpus only"},
     "themes": {"slug": "corpus only"},
     "users": {"password_hash": "server-made", "role": "code", "ui_lang": "code"},
@@ -104,7 +106,8 @@ NOT_FREE_TEXT = {
     "invitations": {"token_hash": "server-made"},
 }
 SWEPT_COLUMNS = {
-    "records": set(RECORD_TEXT) - {"organisation"},
+    "records": set(RECORD_TEXT) - {"organisation", "venue", "outcomes"},
+    "event_details": {"venue", "outcomes"},
     "organisations": set(ORG_TEXT),
     "users": {"email", "name"},
     "api_tokens": {"name"},
