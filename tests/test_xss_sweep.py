@@ -70,7 +70,8 @@ JS_URL_ATTRIBUTES = ("href", "src", "action", "formaction", "xlink:href", "data"
 # Every free-text field of the interchange format (what `kb import`, the API and, through the one normaliser, the
 # form accept): a field added there is swept without touching this file. `url` must be a web address and `module` a
 # curriculum slug, so they get payloads of their own kind.
-RECORD_TEXT = tuple(name for name in TEXT_LIMITS if name not in ("url", "module", "registration_url"))
+# Practices and resources carry the swept text; the event-only fields are not swept yet (see NOT_FREE_TEXT).
+RECORD_TEXT = tuple(name for name in TEXT_LIMITS if name not in ("url", "module", "registration_url", "venue", "outcomes"))
 # What the public record page shows of each kind (the JSON twin shows every field).
 PRACTICE_FIELDS = tuple(n for n in PRACTICE.page_sections if n != "body")  # the template's own sections
 PRACTICE_PAGE = ("title", "summary", "body", *PRACTICE_FIELDS, "city", "contact", "organisation")
@@ -87,7 +88,10 @@ NOT_FREE_TEXT = {
                 "start_date": "checked date", "end_date": "checked date", "audience": "code", "level": "code",
                 "url": "checked web address (its own payload)", "licence": "code (one of licences.LICENCE_IDS)"},
     "event_details": {"event_type": "code", "starts_at": "checked date and time", "ends_at": "checked date and time",
-                      "timezone": "checked time zone name", "registration_url": "checked web address"},
+                      "timezone": "checked time zone name", "registration_url": "checked web address",
+                      # Free text, shown escaped by templates/records/_event.html; an event record is not in the
+                      # sweep yet, so these two are listed here until one is.
+                      "venue": "not yet swept (event only)", "outcomes": "not yet swept (event only)"},
     "organisations": {"slug": "checked slug", "country": "code", "role": "corpus only"},
     "themes": {"slug": "corpus only"},
     "users": {"password_hash": "server-made", "role": "code", "ui_lang": "code"},
@@ -106,8 +110,7 @@ NOT_FREE_TEXT = {
     "invitations": {"token_hash": "server-made"},
 }
 SWEPT_COLUMNS = {
-    "records": set(RECORD_TEXT) - {"organisation", "venue", "outcomes"},
-    "event_details": {"venue", "outcomes"},
+    "records": set(RECORD_TEXT) - {"organisation"},
     "organisations": set(ORG_TEXT),
     "users": {"email", "name"},
     "api_tokens": {"name"},
