@@ -805,7 +805,8 @@ def role_tab(browser: Any, sweep_server: str, sweep: Sweep) -> Iterator[Callable
             if role != "anon":
                 response = context.request.post(f"{sweep_server}/login", form={
                     "email": sweep.emails[role], "password": PASSWORD})
-                assert response.ok and response.url.endswith("/account"), f"{role} could not sign in"
+                landing = "/learning" if role == "learner" else "/account"  # learners land on their learning page
+                assert response.ok and response.url.endswith(landing), f"{role} could not sign in"
             tab = Tab(context.new_page(), [])
             tab.page.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
             made[role] = (context, tab)
