@@ -70,8 +70,9 @@ JS_URL_ATTRIBUTES = ("href", "src", "action", "formaction", "xlink:href", "data"
 # Every free-text field of the interchange format (what `kb import`, the API and, through the one normaliser, the
 # form accept): a field added there is swept without touching this file. `url` must be a web address and `module` a
 # curriculum slug, so they get payloads of their own kind.
-# Practices and resources carry the swept text; the event-only fields are not swept yet (see NOT_FREE_TEXT).
-RECORD_TEXT = tuple(name for name in TEXT_LIMITS if name not in ("url", "module", "registration_url", "venue", "outcomes"))
+# Practices and resources carry the swept text; an event carries its own fields besides (EVENT_TEXT).
+EVENT_TEXT = ("venue", "outcomes")
+RECORD_TEXT = tuple(name for name in TEXT_LIMITS if name not in ("url", "module", "registration_url", *EVENT_TEXT))
 # What the public record page shows of each kind (the JSON twin shows every field).
 PRACTICE_FIELDS = tuple(n for n in PRACTICE.page_sections if n != "body")  # the template's own sections
 PRACTICE_PAGE = ("title", "summary", "body", *PRACTICE_FIELDS, "city", "contact", "organisation")
@@ -88,10 +89,7 @@ NOT_FREE_TEXT = {
                 "start_date": "checked date", "end_date": "checked date", "audience": "code", "level": "code",
                 "url": "checked web address (its own payload)", "licence": "code (one of licences.LICENCE_IDS)"},
     "event_details": {"event_type": "code", "starts_at": "checked date and time", "ends_at": "checked date and time",
-                      "timezone": "checked time zone name", "registration_url": "checked web address",
-                      # Free text, shown escaped by templates/records/_event.html; an event record is not in the
-                      # sweep yet, so these two are listed here until one is.
-                      "venue": "not yet swept (event only)", "outcomes": "not yet swept (event only)"},
+                      "timezone": "checked time zone name", "registration_url": "checked web address"},
     "organisations": {"slug": "checked slug", "country": "code", "role": "corpus only"},
     "themes": {"slug": "corpus only"},
     "users": {"password_hash": "server-made", "role": "code", "ui_lang": "code"},
@@ -111,6 +109,7 @@ NOT_FREE_TEXT = {
 }
 SWEPT_COLUMNS = {
     "records": set(RECORD_TEXT) - {"organisation"},
+    "event_details": set(EVENT_TEXT),
     "organisations": set(ORG_TEXT),
     "users": {"email", "name"},
     "api_tokens": {"name"},
@@ -295,6 +294,16 @@ def _build(sweep: Sweep, kb: Kb) -> None:
                 **_record_fields(sweep, "api", RECORD_TEXT), "url": sweep.url("api.url")}
     created = _ok(app.test_client().post("/api/v1/records", json=resource, headers=bearer), 201)
     sweep.ids["api"] = created.get_json()["id"]
+    # An event through the same API: its own free text, a programme session and a co-organiser carry payloads.
+    event = {"kind": "event", "lang": "en", "country": "IT", "themes": [theme], "event_type": "conference",
+             "starts_at": "2027-04-15 09:30", "ends_at": "2027-04-15 17:30", "timezone": "Europe/Rome",
+             "title": sweep.text("event.title", TEXT_LIMITS["title"]), "summary": sweep.text("event.summary", 3000),
+             "body": sweep.text("event.body", 3000), "venue": sweep.text("event.venue", TEXT_LIMITS["venue"]),
+             "outcomes": sweep.text("event.outcomes", 3000), "co_organisers": [sweep.text("event.coorg", 200)],
+             "programme": [{"start": "2027-04-15 10:00", "title": sweep.text("event.session", 300),
+                            "speakers": sweep.text("event.speakers", 500), "lang": "en"}]}
+    created = _ok(app.test_client().post("/api/v1/records", json=event, headers=bearer), 201)
+    sweep.ids["event"] = created.get_json()["id"]
     refused = app.test_client().post("/api/v1/records", headers=bearer, json={
         "kind": "practice", "lang": "en", "title": "A link", "body": "Text.", "url": "javascript:window.__xss=1"})
     assert refused.status_code == 400 and "url" in refused.get_json()["error"]["message"]
@@ -555,6 +564,9 @@ PAGES = (
     Page("search-reflected", "anon", "/search?q={reflected_q}", ("reflected.q",)),
     Page("record-form", "anon", "/records/{form}", FORM_PAGE),
     Page("record-api", "anon", "/records/{api}", _slots("api", RESOURCE_PAGE) + ("api.url",)),
+    Page("record-event", "anon", "/records/{event}", _slots("event", ("title", "summary", "body", "venue", "outcomes",
+                                                                       "coorg", "session", "speakers"))),
+    Page("events", "anon", "/events", ("event.title",)),
     Page("record-import", "anon", "/records/{imp}", _slots("imp", PRACTICE_PAGE) + ("imp.url", "imp_ar.title")),
     Page("record-import-ar", "anon", "/records/{imp_ar}", ("imp_ar.title", "imp_ar.body", "imp.title")),
     Page("record-legacy", "anon", "/records/{legacy}", ("legacy.title",)),
@@ -676,6 +688,8 @@ class Download:
 
 DOWNLOADS = (
     Download("api-record-form", "anon", "/api/v1/records/{form}", "application/json", FORM_PAGE),
+    Download("api-record-event", "anon", "/api/v1/records/{event}", "application/json",
+             _slots("event", ("title", "venue", "outcomes", "session", "speakers"))),
     Download("api-record-resource", "anon", "/api/v1/records/{api}", "application/json",
              _slots("api", RECORD_TEXT) + ("api.url",)),
     Download("api-record-import", "anon", "/api/v1/records/{imp}", "application/json",
