@@ -751,6 +751,21 @@ class SearchEngine:
             )
         return SearchResults(lang, len(ordered), hits, self._facets(ordered), [], None)
 
+    def key_terms(self, doc_id: int, lang: str, limit: int = 8) -> list[str]:
+        """The labels in `lang` of the record's heaviest concepts (those with a label in `lang`), heaviest first."""
+        with self._lock.read():
+            meta = self._gen.store.meta.get(doc_id)
+            if meta is None:
+                return []
+            labels: list[str] = []
+            for concept_id, _ in sorted(meta.concepts.items(), key=lambda item: (-item[1], item[0])):
+                own = self.thesaurus.labels(concept_id, lang)
+                if own and own[0] not in labels:
+                    labels.append(own[0])
+                if len(labels) >= limit:
+                    break
+            return labels
+
     def related(self, doc_id: int, k: int = 10) -> list[Hit]:
         """Records like this one in any language: nearest passages plus shared concepts."""
         with self._lock.read():

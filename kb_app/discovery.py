@@ -239,6 +239,15 @@ def record_detail(session: Session, record: Record, related: int = 6) -> dict[st
     return data
 
 
+def key_terms(record: Record, ui_lang: str, limit: int = 8) -> list[dict[str, str]]:
+    """For a reader whose interface language is not the record's: its main concepts as labels in that
+    language, each with a search for the label (empty when the languages are the same)."""
+    if record.lang == ui_lang:
+        return []
+    labels = get_search_service(current_app).key_terms(record.id, ui_lang, limit=limit)
+    return [{"label": label, "url": url_for("search.results", q=label)} for label in labels]
+
+
 def attachment_card(attachment: Attachment) -> dict[str, Any]:
     """A file of a record as its page and the API list it: what it is, its language and pages, and whether its
     text could be read."""

@@ -246,6 +246,10 @@ class SearchService:
         engine = self.engine
         return engine.related(record_id, k=k)
 
+    def key_terms(self, record_id: int, lang: str, limit: int = 8) -> list[str]:
+        """Thesaurus labels in `lang` of the record's main concepts (empty if it is not indexed)."""
+        return self.engine.key_terms(record_id, lang, limit=limit)
+
     def state(self) -> dict[str, Any]:
         engine = self.engine
         stats = dict(engine.stats())

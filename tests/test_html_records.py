@@ -129,3 +129,23 @@ def test_language_versions_link_each_other_and_record_text_is_never_markup(app: 
     assert version.get("lang") == "ar" and version.get("dir") == "rtl"
     back = page(client.get(f"/records/{arabic}")).xpath('//ul[@class="versions"]/li/a')[0]
     assert back.get("href") == f"http://localhost/records/{italian}"
+
+
+def test_a_record_in_another_language_lists_its_key_terms_in_the_readers_language(
+        corpus_app: Flask, corpus_client: FlaskClient) -> None:
+    from kb_app.search_service import get_search_service
+    rid = record_id(corpus_app, "pr-fr-001")
+    thesaurus = get_search_service(corpus_app).engine.thesaurus
+    english = {label for cid in thesaurus.concepts for label in thesaurus.labels(cid, "en")}
+    doc = page(corpus_client.get(f"/records/{rid}", headers={"Accept-Language": "en"}))
+    box = doc.xpath('//section[contains(@class, "key-terms")]')[0]
+    assert text(box.xpath(".//h2")[0]) == "Key terms in your language"
+    links = box.xpath(".//a")
+    assert links and all(text(a) in english for a in links), [text(a) for a in links]
+    first = links[0]
+    found = corpus_client.get(first.get("href"), headers={"Accept-Language": "en"})
+    assert found.status_code == 200 and text(first) in found.get_data(as_text=True)
+    arabic = page(corpus_client.get(f"/records/{rid}", headers={"Accept-Language": "ar"}))
+    assert text(arabic.xpath('//section[contains(@class, "key-terms")]//h2')[0]) == "المصطلحات الرئيسية بلغتك"
+    same = page(corpus_client.get(f"/records/{rid}", headers={"Accept-Language": "fr"}))
+    assert not same.xpath('//section[contains(@class, "key-terms")]'), "a reader of the record's language needs no box"

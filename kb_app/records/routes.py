@@ -9,7 +9,7 @@ from ..access import current_user
 from ..confirmation import ConfirmForm
 from ..citation import CITATION_FORMATS, download_response
 from ..db import get_session
-from ..discovery import citable_card, get_published, record_card, record_detail
+from ..discovery import citable_card, get_published, key_terms, record_card, record_detail
 from ..event_calendar import local_times, materials_of, presented_at
 from ..api_errors import ApiError
 from ..models import Record
@@ -61,6 +61,7 @@ def show(record_id: int) -> str:
         data=data,
         sections=[s for s in sections if s[2]],
         themes=[(t.slug, t.label(ui_lang)) for t in record.themes],
+        key_terms=key_terms(record, ui_lang),
         curriculum=curriculum,
         place=place,
         learner=learner,
