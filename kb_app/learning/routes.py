@@ -122,21 +122,24 @@ def _check_page(module: Module, status: int = 200, **extra: Any) -> tuple[str, i
                            questions=questions(module, resolve_ui_lang()), form=ConfirmForm(), **extra), status
 
 
-@bp.get("/learning/modules/<slug>/check")
-@login_required
-def self_check(slug: str) -> tuple[str, int]:
+def _module_with_check_or_404(slug: str) -> Module:
     module = _module_or_404(slug)
     if not module.self_check:
         abort(404, description=_("The module “%(slug)s” has no self-check.", slug=slug))
+    return module
+
+
+@bp.get("/learning/modules/<slug>/check")
+@login_required
+def self_check(slug: str) -> tuple[str, int]:
+    module = _module_with_check_or_404(slug)
     return _check_page(module)
 
 
 @bp.post("/learning/modules/<slug>/check")
 @login_required
 def answer_self_check(slug: str) -> tuple[str, int]:
-    module = _module_or_404(slug)
-    if not module.self_check:
-        abort(404, description=_("The module “%(slug)s” has no self-check.", slug=slug))
+    module = _module_with_check_or_404(slug)
     if not ConfirmForm().validate_on_submit():
         abort(400, description=_("The form has expired: reload the page and try again."))
     given = {name: value for name, value in request.form.items() if name.startswith(FIELD_PREFIX)}
