@@ -64,6 +64,9 @@ def dispose(app: Flask) -> None:
     service = app.extensions.get("kb_search")
     if service is not None:
         service.close()
+    reader = app.extensions.get("kb_text_reader")
+    if reader is not None:  # its thread may hold a connection: stop it before the pool is closed
+        reader.close()
     app.extensions["kb_engine"].dispose()
 
 
