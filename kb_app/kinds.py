@@ -271,7 +271,7 @@ EVENT = Kind(
         _event("programme", _l("Programme"),
                _l("One session per line: start | title | speakers | language, such as "
                   "“2025-05-20 09:30 | Welcome | Maria Rossi | it”."),
-               type="programme", section="programme", input="area", rows=8),
+               type="programme", section="programme", input="area", rows=8, indexed=True),
         _event("materials", _l("Materials presented"),
                _l("The references of the practices and resources presented, one per line (such as pr-it-0001)."),
                type="materials", section="programme", input="area", rows=3),

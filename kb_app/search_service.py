@@ -29,12 +29,22 @@ SEQ_MARKER = "change_seq"  # saved inside each index generation: the last index_
 SYNC_BATCH = 500  # records encoded and written per step when replaying many changes
 
 
+def searched_text(value: Any) -> str:
+    """A field's searched text: text as it is; a list (a programme's sessions, lines) item by item, a session by
+    its title and speakers, so a word said only in the programme finds the event."""
+    if isinstance(value, list):
+        return "\n".join(searched_text(item) for item in value)
+    if isinstance(value, dict):
+        return " · ".join(str(value[key]) for key in ("title", "speakers") if value.get(key))
+    return str(value) if value else ""
+
+
 def record_to_doc(record: Record) -> IndexDoc:
     """What the search library sees of a record: its text by field, its attached files' text (read once and
     stored, see kb_app.documents) as passages in their own language, and the facets it is filtered on."""
     kind = kind_of(record.kind)
     extra = [getattr(record, f) for f in kind.indexed_extra_fields] if kind is not None else []
-    body = "\n\n".join(str(part) for part in [record.body, *extra] if part)
+    body = "\n\n".join(text for text in map(searched_text, [record.body, *extra]) if text)
     return IndexDoc(
         id=record.id, kind=record.kind, lang=record.lang, title=record.title, summary=record.summary or "",
         body=body, themes=[t.slug for t in record.themes], country=record.country, audience=record.audience,

@@ -29,6 +29,12 @@ def test_an_italian_query_finds_the_spanish_and_german_conferences(corpus_client
     assert found["facets"]["kind"] == {"event": found["total"]}
 
 
+def test_a_word_said_only_in_the_programme_finds_the_event(corpus_client: FlaskClient) -> None:
+    # "trenta" is only in a session title of the Rome training course ("... in trenta minuti"), not in its text.
+    found = corpus_client.get("/api/v1/search?q=trenta+minuti&mode=keyword&kind=event").get_json()
+    assert "ev-it-training-rome" in [r["external_id"] for r in found["results"]]
+
+
 def test_an_event_downloads_as_a_calendar_entry_in_its_time_zone(corpus_app: Flask, corpus_client: FlaskClient) -> None:
     response = corpus_client.get(f"/events/{record_id(corpus_app, 'ev-es-conference-madrid')}.ics")
     assert response.status_code == 200 and response.mimetype == "text/calendar"
