@@ -6,10 +6,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
-from whoosh.lang import stemmer_for_language, stopwords_for_language
+from whoosh.lang import stemmer_for_language
 
 LANGUAGES: tuple[str, ...] = ("it", "en", "fr", "es", "de", "ar")
+# One stop list per language in LANGUAGES, as data: indexing/data/stopwords/<lang>.txt.
+STOP_LIST_DIR = Path(__file__).parent / "data" / "stopwords"
 
 # Words are runs of letters/digits; combining marks (Latin accents in decomposed text, Arabic
 # harakat, tatweel) stay inside the word so they can be normalised away instead of splitting it.
@@ -21,14 +24,6 @@ _ARABIC_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
 # Light10-style affixes (Larkey et al.), written in normalised form (ة->ه, ى->ي).
 _ARABIC_ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
 _ARABIC_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
-
-# Whoosh ships no Arabic stop list; these are the function words that carry no topic.
-_ARABIC_STOPWORDS_RAW = """
-في من على إلى الى عن مع هذا هذه ذلك تلك التي الذي الذين اللذين اللتين هو هي هم هن نحن انت أنت
-انا أنا كان كانت يكون تكون ليس لا لم لن ما ماذا متى اين أين كيف كل بعض غير بين عند حتى ثم او أو ام
-أم بل لكن قد قال وقد وكان وهو وهي كما لدى منذ خلال حول ضد دون فيه فيها منه منها عليه عليها اليه
-إليه اليها إليها به بها له لها لهم وفي ومن وعلى وإلى أن ان إن إذا اذا التى ايضا أيضا جدا يا عبر
-"""
 
 
 def fold_accents(text: str) -> str:
@@ -63,12 +58,19 @@ def is_arabic(word: str) -> bool:
     return _ARABIC_CHAR.search(word) is not None
 
 
+def stop_list_path(lang: str) -> Path:
+    """The data file of `lang`'s stop words (one word per line, # comments)."""
+    return STOP_LIST_DIR / f"{lang}.txt"
+
+
 @lru_cache(maxsize=8)
 def _stopwords(lang: str) -> frozenset[str]:
+    """`lang`'s stop words in the form analysis compares them (read once per process)."""
+    lines = stop_list_path(lang).read_text(encoding="utf-8").splitlines()
+    words = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
     if lang == "ar":
-        return frozenset(normalise_arabic(w) for w in _ARABIC_STOPWORDS_RAW.split())
-    extra = {"fr": {"les"}, "it": {"fra"}}.get(lang, set())  # missing from Whoosh's lists
-    return frozenset(fold_accents(w.lower()) for w in set(stopwords_for_language(lang)) | extra)
+        return frozenset(normalise_arabic(w) for w in words)
+    return frozenset(fold_accents(w.lower()) for w in words)
 
 
 @lru_cache(maxsize=8)

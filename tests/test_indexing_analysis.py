@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from indexing.analyzers import terms_of
+from indexing.analyzers import LANGUAGES, stop_list_path, terms_of
 from indexing.concepts import CONCEPT_GROUPS, Concept, Thesaurus
 
 
@@ -81,3 +81,13 @@ def test_a_concept_group_outside_the_declared_list_is_refused(tmp_path):
     path.write_text(json.dumps(good) + "\n", encoding="utf-8")
     assert Thesaurus.from_jsonl(path).concepts["women"].group == "target_group"
     assert "target_group" in CONCEPT_GROUPS
+
+
+def test_every_language_has_its_stop_list_as_data():
+    for lang in LANGUAGES:
+        words = [w for w in stop_list_path(lang).read_text(encoding="utf-8").splitlines() if w and not w.startswith("#")]
+        assert len(words) > 50, lang
+        # A listed word, in any spelling, yields no index term; a topic word still does.
+        assert terms_of(lang, words[0].upper()) == []
+    assert terms_of("fr", "À entreprise") == terms_of("fr", "entreprise")  # "à" is listed, folded at load
+    assert terms_of("ar", "إلى المهاجرين") == terms_of("ar", "المهاجرين")  # "إلى" normalised like the text
