@@ -70,6 +70,24 @@ def common_terms(
     return common
 
 
+def strangers(backend: KeywordBackend, units: list[QueryUnit], lang: str) -> set[QueryUnit]:
+    """The query words (or phrases) that occur in no title, summary or body of a record in `lang`.
+
+    Such a word is most likely not in that language (a name, a coined word, a word the language
+    detector read wrongly), so it is searched in the other languages' bodies as well as in their
+    titles and summaries (issue 17: "Zanzibaroteca", said only in a session title of a Spanish
+    event's programme, was missed for a query taken for Italian). A word the query's language
+    knows ("Madrid" in a Spanish query) stays out of the other bodies, where it would bring in
+    every record that merely names it.
+    """
+    fields = [text_field(part, lang) for part in TEXT_PARTS]
+    return {
+        unit for unit in units
+        if (terms := terms_of(lang, unit.text))
+        and not any(backend.doc_frequency(field, term) for term in terms for field in fields)
+    }
+
+
 def plan_clauses(
     backend: KeywordBackend, units: list[QueryUnit], lang: str, settings: KeywordSettings
 ) -> list[Clause]:
@@ -77,6 +95,7 @@ def plan_clauses(
     analyzer, the query's own language weighted highest; one clause per field and terms."""
     # Stop words of the query's language are not searched elsewhere ("per" is no English stop word).
     foreign_units = [u for u in units if u.phrase or normalise_term(lang, u.text)]
+    unknown = strangers(backend, foreign_units, lang)
     clauses: dict[tuple[str, tuple[str, ...]], Clause] = {}
     for code in LANGUAGES:
         weight = 1.0 if code == lang else settings.other_language_weight
@@ -89,7 +108,8 @@ def plan_clauses(
             terms = terms_of(code, unit.text)
             if not terms:
                 continue
-            for part in TEXT_PARTS if code == lang else settings.other_language_parts:
+            parts = TEXT_PARTS if code == lang or unit in unknown else settings.other_language_parts
+            for part in parts:
                 name = text_field(part, code)
                 boost = settings.boost(part) * weight
                 if unit.phrase and len(terms) > 1:

@@ -151,3 +151,28 @@ def test_a_partner_submits_an_event_through_its_form_and_bad_dates_save_nothing(
         assert event.programme == [{"start": "2027-02-18T10:00", "title": "Apertura", "speakers": "Anna", "lang": "it"}]
     edit = partner.get(f"/submit/{event.id}/edit?ui=en").get_data(as_text=True)
     assert "2027-02-18 10:00 | Apertura | Anna | it" in edit
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "keyword"])
+def test_a_rare_word_in_one_record_of_another_language_is_found(app: Flask, mode: str) -> None:
+    """A word said in one Spanish record only (a session title of an event, the method of a practice) is
+    found although the query is taken for Italian: the query's words are looked for in the bodies of the
+    other languages too when they are rare there (a name, a coined word), not only in their titles."""
+    import json
+
+    from kb_app.importer import import_records
+
+    event = {**EVENT, "id": "ev-es-rare", "title": "Conferencia nacional", "body": "Microcrédito e inclusión.",
+             "programme": [{"start": "2027-04-15 10:00", "title": "Mesa redonda Zanzibaroteca", "lang": "es"}]}
+    practice = {"id": "pr-es-rare", "kind": "practice", "lang": "es", "title": "Microcréditos en Madrid",
+                "body": "Un itinerario de emprendimiento.", "method": "Tutoría con el método Quetzalmorfo."}
+    italian = {"id": "pr-it-other", "kind": "practice", "lang": "it", "title": "Microcredito a Roma",
+               "body": "Un percorso di accompagnamento al credito per imprenditori migranti."}
+    with app.app_context():
+        import_records(get_session(), "\n".join(json.dumps(r) for r in (event, practice, italian)) + "\n")
+    client = app.test_client()
+    for word, kind, wanted in (("zanzibaroteca", "event", "ev-es-rare"), ("quetzalmorfo", "practice", "pr-es-rare")):
+        found = client.get(f"/api/v1/search?q={word}&kind={kind}&mode={mode}").get_json()
+        assert found["query"]["detected_lang"] != "es"  # the premise: the query is not taken for Spanish
+        assert [r["external_id"] for r in found["results"]] == [wanted], (word, found["query"])
+        assert found["total"] == 1
