@@ -10,7 +10,8 @@ from typing import Any, Iterable
 from .countries import COUNTRY_CODES
 from .json_input import has_lone_surrogate, printable
 from .event_fields import check_event_fields
-from .kinds import CHOICE_FIELDS, DATE_FIELDS, FIELD_ORDER, INT_BOUNDS, KIND_NAMES, LANGUAGES, PATHS, TEXT_LIMITS
+from .kinds import (CHOICE_FIELDS, DATE_FIELDS, FIELD_ORDER, INT_BOUNDS, KIND_NAMES, LANGUAGES, PATHS, TEXT_LIMITS,
+                    allowed_fields, kinds_with_field)
 
 # All derived from the kinds' declarations (kb_app/kinds.py); re-exported for the API schemas and the importer.
 __all__ = ["FIELD_ORDER", "TEXT_LIMITS", "INT_FIELDS", "DATE_FIELDS", "PATHS", "REQUIRED", "KNOWN_FIELDS",
@@ -106,6 +107,21 @@ def _iso_date(field: str, value: Any, errors: list[FieldError]) -> str | None:
     return None
 
 
+def _article(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def _other_kinds_fields(raw: dict[str, Any], kind: str) -> list[FieldError]:
+    """A field that another kind declares and this one does not (a practice's `venue`), given a value: an
+    error naming the field and the kind. Left empty it is fine (a CSV row has every kind's columns)."""
+    allowed = allowed_fields(kind)
+    return [
+        FieldError(key, f"is a field of {' and '.join(map(_article, kinds_with_field(key)))}, not of {_article(kind)}")
+        for key in raw
+        if key in KNOWN_FIELDS and key not in allowed and raw[key] not in (None, "", [])
+    ]
+
+
 def normalise_record(
     raw: Any,
     *,
@@ -133,6 +149,8 @@ def normalise_record(
     if lang is not None and lang not in LANGUAGES:
         errors.append(FieldError("lang", f"unknown language code {str(lang)[:20]!r} (supported: {', '.join(LANGUAGES)})"))
     out["kind"], out["lang"] = kind, lang
+    if kind in KIND_NAMES:
+        errors.extend(_other_kinds_fields(raw, kind))
 
     ext_id = raw.get("id")
     if ext_id is not None:

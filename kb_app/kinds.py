@@ -312,8 +312,10 @@ def _interchange_fields() -> tuple[Field, ...]:
 
 
 INTERCHANGE_FIELDS: tuple[Field, ...] = _interchange_fields()
-# The record envelope around the kinds' fields: its external id and kind first, its original last.
-FIELD_ORDER: tuple[str, ...] = ("id", "kind", *(f.name for f in INTERCHANGE_FIELDS), "translation_of")
+# The record envelope around the kinds' fields (every record may carry it): its external id and kind first, its
+# original last.
+ENVELOPE_FIELDS: tuple[str, ...] = ("id", "kind", "translation_of")
+FIELD_ORDER: tuple[str, ...] = (*ENVELOPE_FIELDS[:2], *(f.name for f in INTERCHANGE_FIELDS), *ENVELOPE_FIELDS[2:])
 TEXT_LIMITS: dict[str, int] = {f.name: f.limit for f in INTERCHANGE_FIELDS if f.limit is not None and f.type != "lines"}
 LINES_LIMITS: dict[str, int] = {f.name: f.limit or 200 for f in INTERCHANGE_FIELDS if f.type == "lines"}
 INT_BOUNDS: dict[str, tuple[int, int]] = {f.name: f.bounds for f in INTERCHANGE_FIELDS if f.bounds is not None}
@@ -325,13 +327,19 @@ MULTI_CHOICE_FIELDS: dict[str, tuple[str, ...]] = {f.name: f.choices for f in IN
 DATETIME_FIELDS: tuple[str, ...] = tuple(f.name for f in INTERCHANGE_FIELDS if f.type == "datetime")
 
 
-def own_fields(kind: str) -> frozenset[str]:
-    """Interchange fields that only this kind declares (another kind's record must not carry them)."""
+def allowed_fields(kind: str) -> frozenset[str]:
+    """The interchange fields a record of this kind may carry: the envelope and the kind's own declared fields."""
     declared = kind_of(kind)
     if declared is None:
-        return frozenset()
-    others = {f.name for k in KINDS if k is not declared for f in k.fields}
-    return frozenset(f.name for f in declared.fields if f.interchange and f.name not in others)
+        return frozenset(FIELD_ORDER)
+    return frozenset((*ENVELOPE_FIELDS, *(f.name for f in declared.fields if f.interchange)))
+
+
+def kinds_with_field(name: str) -> tuple[str, ...]:
+    """The kinds that declare the field `name`, in declaration order."""
+    return tuple(k.name for k in KINDS if k.field(name) is not None)
+
+
 # Fields stored as they are in a column of the same name (lang aside: the envelope sets it).
 STORED_FIELDS: tuple[str, ...] = tuple(f.name for f in INTERCHANGE_FIELDS
                                        if f.column == "" and f.name != "lang" and f.table == "records")
