@@ -8,14 +8,17 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from .catalogue import Lookups, add_revision, apply_record, new_record, publish, to_interchange
+from .bulk_records import RecordWrite, write_records
+from .catalogue import Lookups, to_interchange
 from . import json_input
 from .csv_safety import unguard_cell
 from .interchange import INT_FIELDS, TEXT_LIMITS, InvalidRecord, normalise_record
 from .json_input import JsonInputError, json_lines
 from .models import Module, Record, Theme
+
+_IN_CHUNK = 5000  # external ids per IN (...) query: well under SQLite's bound-parameter limit
 
 
 @dataclass
@@ -180,36 +183,28 @@ def import_records(
     bad_lines = {e.line for e in errors}
     to_write = [(n, r) for n, r in valid if n not in bad_lines]
     report.skipped = len({e.line for e in errors})
-    # Records that others point at (translation_of) go first so that links resolve inside one file.
+    # Records that others point at (translation_of) go first, so that a translation gets the later id.
     to_write.sort(key=lambda item: 1 if item[1].get("translation_of") else 0)
     try:
-        existing = {
-            r.external_id: r
-            for r in session.scalars(select(Record).where(Record.external_id.in_([d["id"] for _, d in to_write if "id" in d])))
-        } if to_write else {}
-        lookups = Lookups.load(session)
-        for count, (line, data_row) in enumerate(to_write, start=1):
+        existing: dict[str, Record] = {}
+        wanted = [d["id"] for _, d in to_write if "id" in d]
+        for start in range(0, len(wanted), _IN_CHUNK):
+            existing.update((r.external_id, r) for r in session.scalars(
+                select(Record).where(Record.external_id.in_(wanted[start:start + _IN_CHUNK]))
+                .options(selectinload(Record.themes), selectinload(Record.organisation),
+                         selectinload(Record.module).selectinload(Module.path), selectinload(Record.translation_of))))
+        writes: list[RecordWrite] = []
+        for line, data_row in to_write:
             record = existing.get(data_row.get("id", ""))
             if record is not None and record.kind != data_row["kind"]:
                 raise ImportFailed(ImportReport(errors=[LineError(line, f"kind: id {record.external_id!r} is a {record.kind} already")]))
             if record is not None and record.status == "published" and to_interchange(record) == data_row:
                 report.unchanged += 1
                 continue
-            if record is None:
-                record = new_record(data_row["kind"])
-                session.add(record)
-                report.created += 1
-                action = "imported"
-            else:
-                report.updated += 1
-                action = "updated by import"
-            apply_record(session, record, data_row, lookups)
-            publish(record)
-            add_revision(session, record, action)
-            if count % 500 == 0:
-                session.flush()
-            if progress is not None:
-                progress(count)
+            writes.append(RecordWrite(data_row, record, "imported" if record is None else "updated by import"))
+        report.created = sum(1 for w in writes if w.existing is None)
+        report.updated = len(writes) - report.created
+        write_records(session, writes, Lookups.load(session), progress)
         session.commit()
     except BaseException:
         session.rollback()

@@ -52,6 +52,21 @@ def test_importing_the_same_id_again_updates_instead_of_duplicating(kb: Any, tmp
     assert [r["title"] for r in exported(kb)] == ["Titolo nuovo"]
 
 
+def test_translations_in_one_file_are_linked_whatever_their_order(kb: Any, tmp_path: Path) -> None:
+    # A chain of versions in one file: the first line points at a record that itself points at the last.
+    rows = [record(id="v-fr", lang="fr", title="Microcrédit pour couturières", translation_of="v-es"),
+            record(id="v-es", lang="es", title="Microcrédito para costureras", translation_of="v-it"),
+            record(id="v-it")]
+    result = kb("import", str(write_jsonl(tmp_path / "in.jsonl", rows)))
+    assert result.exit_code == 0, result.output
+    links = {r["id"]: r.get("translation_of") for r in exported(kb)}
+    assert links == {"v-fr": "v-es", "v-es": "v-it", "v-it": None}
+    # A later file links to a record already stored.
+    later = kb("import", str(write_jsonl(tmp_path / "de.jsonl", [record(id="v-de", lang="de", translation_of="v-it")])))
+    assert later.exit_code == 0, later.output
+    assert {r["id"]: r.get("translation_of") for r in exported(kb)}["v-de"] == "v-it"
+
+
 def test_a_file_with_bad_lines_imports_nothing_and_names_every_fault(kb: Any, tmp_path: Path) -> None:
     rows = [
         record(id="ok-1"),
