@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The version of what an index holds of each record: the text it is given (kb_app.search_service.record_to_doc,
+# with the fields kb_app/kinds.py declares indexed) and how that text is analysed (indexing/analyzers.py:
+# stemmers, stop lists, accent folding, Arabic normalisation). Bump it with any change to either: an index
+# saved with another version is rebuilt from the database at start, as one from another encoder is.
+# 1: indexes saved before the version was (Whoosh's Snowball ports; some without an event's programme, 50e6f57).
+# 2: PyStemmer's Snowball stemmers.
+INDEXED_TEXT_VERSION = 2
+UNVERSIONED_INDEX = 1  # what an index that saved no version holds
+
 
 @dataclass
 class Passage:

@@ -19,6 +19,7 @@ from indexing.backends import (
     open_keyword_backend,
 )
 from indexing.concepts import Thesaurus
+from indexing.documents import INDEXED_TEXT_VERSION, UNVERSIONED_INDEX
 from indexing.encoders import Encoder
 from indexing.record_store import RecordStore
 
@@ -89,6 +90,11 @@ class Generation:
     def __init__(self, folder: Path, encoder: Encoder, settings: EngineSettings, fresh: bool):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
+        info_path = folder / ENGINE_FILE
+        self.stamp = _file_stamp(info_path)  # taken before reading, so a save made meanwhile is noticed later
+        self.info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
+        if not fresh:
+            check_text_version(folder, self.info)
         dense_settings = {"passage_words": settings.passage_words, "max_passages": settings.max_passages}
         if not fresh:
             if not dense_backend_exists(folder):
@@ -101,9 +107,6 @@ class Generation:
         # An index another keyword backend built raises IndexMismatchError: rebuilt or refused like the encoder's.
         self.keyword = open_keyword_backend(settings.keyword_backend, folder / "keyword")
         self.store = RecordStore(folder)
-        info_path = folder / ENGINE_FILE
-        self.stamp = _file_stamp(info_path)  # taken before reading, so a save made meanwhile is noticed later
-        self.info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
         self.dirty = False
 
     def save(self, thesaurus: Thesaurus, settings: EngineSettings) -> None:
@@ -115,6 +118,7 @@ class Generation:
                 "encoder": self.dense.model,
                 "dimension": self.dense.dimension,
                 "keyword_backend": self.keyword.name,
+                "text_version": INDEXED_TEXT_VERSION,
                 "thesaurus": thesaurus.fingerprint,
                 "built_at": self.info.get("built_at") or self.dense.built_at,
                 "updated_at": time.time(),
@@ -134,6 +138,16 @@ class Generation:
     def close(self) -> None:
         self.keyword.close()
         self.store.close()
+
+
+def check_text_version(folder: Path, info: dict) -> None:
+    """Refuse a generation whose records were indexed with another text or analysis (see INDEXED_TEXT_VERSION)."""
+    saved = info.get("text_version", UNVERSIONED_INDEX)
+    if saved != INDEXED_TEXT_VERSION:
+        raise IndexMismatchError(
+            f"the index in {folder} holds indexed-text version {saved}, but this version of the search indexes "
+            f"version {INDEXED_TEXT_VERSION} (its analysis or a kind's searched text changed); rebuild it (kb reindex)"
+        )
 
 
 def current_folder(index_dir: Path) -> Path | None:

@@ -43,7 +43,7 @@ class Field:
     input: str = "line"  # line, area, url, short, select, checkboxes, files
     rows: int | None = None
     attrs: tuple[tuple[str, Any], ...] = ()  # extra HTML attributes of its form input
-    indexed: bool = False  # its text is searched
+    indexed: bool = False  # its text is searched (changing which: bump indexing.documents.INDEXED_TEXT_VERSION)
     compared: bool = True  # a revision diff shows it
     page_section: bool = False  # the record page shows it as a headed section of text
     review_required: bool = False  # needed before a record is sent for review

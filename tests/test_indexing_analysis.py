@@ -91,3 +91,12 @@ def test_every_language_has_its_stop_list_as_data():
         assert terms_of(lang, words[0].upper()) == []
     assert terms_of("fr", "À entreprise") == terms_of("fr", "entreprise")  # "à" is listed, folded at load
     assert terms_of("ar", "إلى المهاجرين") == terms_of("ar", "المهاجرين")  # "إلى" normalised like the text
+
+
+def test_snowball_stemmers_join_the_forms_a_searcher_uses():
+    # Snowball's current German and Spanish stemmers (PyStemmer), also on unaccented text.
+    assert terms_of("de", "Gründerinnen") == terms_of("de", "Gründer")
+    assert terms_of("es", "información") == terms_of("es", "informacion") == terms_of("es", "informar")
+    assert terms_of("it", "imprenditrici") == terms_of("it", "imprenditrice")
+    assert terms_of("en", "loans") == terms_of("en", "loan")
+    assert terms_of("fr", "entreprises") == terms_of("fr", "entreprise")
