@@ -45,7 +45,12 @@ class IndexDoc:
     year: int | None = None
     external_id: str | None = None
     passages: list[Passage] = field(default_factory=list)
+    # An event's first and last day (ISO dates, in its own time zone), for searches by date range.
+    starts_on: str | None = None
+    ends_on: str | None = None
 
 
 # The keys a search can be filtered and faceted on; each is a field of IndexDoc ("theme" is `themes`).
 FILTER_KEYS: tuple[str, ...] = ("kind", "lang", "theme", "country", "audience", "level")
+# Facets counted beside them that are filtered by a range (`year_from` / `year_to`), not by values.
+RANGE_FACETS: tuple[str, ...] = ("year",)

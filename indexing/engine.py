@@ -22,7 +22,7 @@ from indexing.backends import (
 )
 from indexing.backends.faiss_dense import PASSAGE_SLOTS
 from indexing.concepts import Thesaurus
-from indexing.documents import FILTER_KEYS, IndexDoc, Passage
+from indexing.documents import FILTER_KEYS, RANGE_FACETS, IndexDoc, Passage
 from indexing.encoders import Encoder, load_encoder, passages
 from indexing.explain import Hit, concept_match, explain_hits, semantic_match
 from indexing.fusion import expand_keyword, rrf_fuse
@@ -37,6 +37,7 @@ from indexing.generations import (
 from indexing.keyword_search import KeywordSettings, search_keywords
 from indexing.language import detect_language
 from indexing.query_parsing import parse_query
+from indexing.record_store import RecordMeta
 from indexing.snippets import make_snippet
 
 MODES = ("hybrid", "semantic", "keyword")
@@ -173,6 +174,18 @@ class SearchQuery:
     per_page: int = 10
     ui_lang: str | None = None
     sort: str = "relevance"
+    # Only records of these years (inclusive; None: open-ended).
+    year_from: int | None = None
+    year_to: int | None = None
+    # Only events whose days overlap these dates (ISO YYYY-MM-DD, inclusive): other kinds are left out.
+    date_from: str | None = None
+    date_to: str | None = None
+
+
+# Why a record of the candidates is not in the result set: the facets (filter keys, or "year" for the year
+# range) whose filter it fails. A record failing none is a result; failing only facet F, it is counted in
+# F's facet, so a value left unticked still shows what ticking it would add (disjunctive faceting).
+_Tests = dict[str, Callable[[RecordMeta], bool]]
 
 
 @dataclass
@@ -504,14 +517,42 @@ class SearchEngine:
                 "needs_rebuild": self.needs_rebuild,
             }
 
-    def _allowed(self, filters: dict[str, list[str]]) -> set[int] | None:
-        active = {k: set(v) for k, v in filters.items() if v}
-        if not active:
+    @staticmethod
+    def _tests(filters: dict[str, list[str]], query: SearchQuery) -> tuple[_Tests, Callable[[RecordMeta], bool] | None]:
+        """The facet tests of a query (one per filtered facet) and its event date test (None: no date range)."""
+        tests: _Tests = {}
+        for key, values in filters.items():
+            if values:
+                wanted = set(values)
+                tests[key] = lambda meta, key=key, wanted=wanted: any(v in wanted for v in meta.values(key))
+        if query.year_from is not None or query.year_to is not None:
+            low = query.year_from if query.year_from is not None else -10_000
+            high = query.year_to if query.year_to is not None else 10_000
+            tests["year"] = lambda meta: meta.year is not None and low <= meta.year <= high
+        dated = None
+        if query.date_from or query.date_to:
+            dated = lambda meta: meta.overlaps(query.date_from, query.date_to)  # noqa: E731
+        return tests, dated
+
+    def _candidates(self, tests: _Tests, dated: Callable[[RecordMeta], bool] | None) -> set[int] | None:
+        """The records the legs search: those in the date range failing at most one facet test (None: all).
+        Every facet's counts come from this one set, so no facet needs a search of its own."""
+        if not tests and dated is None:
             return None
         return {
             rid
             for rid, meta in self._gen.store.meta.items()
-            if all(any(value in wanted for value in meta.values(key)) for key, wanted in active.items())
+            if (dated is None or dated(meta)) and sum(1 for test in tests.values() if not test(meta)) <= 1
+        }
+
+    def _matching(self, tests: _Tests, dated: Callable[[RecordMeta], bool] | None) -> set[int] | None:
+        """The records passing every test (None: no test)."""
+        if not tests and dated is None:
+            return None
+        return {
+            rid
+            for rid, meta in self._gen.store.meta.items()
+            if (dated is None or dated(meta)) and all(test(meta) for test in tests.values())
         }
 
     def _concept_leg(
@@ -546,16 +587,29 @@ class SearchEngine:
         order = np.lexsort((unique, -summed))[: self.settings.overfetch]
         return [(int(unique[i]), float(summed[i]), float(share[i])) for i in order]
 
-    def _facets(self, ids: list[int]) -> dict[str, dict[str, int]]:
-        facets: dict[str, dict[str, int]] = {key: {} for key in FILTER_KEYS}
+    def _facets(self, ids: list[int], tests: _Tests | None = None) -> tuple[list[int], dict[str, dict[str, int]]]:
+        """Of the candidates `ids` (in order), those passing every facet test, and each facet's counts over
+        the candidates passing every test but that facet's own: ticking a value adds what its count says."""
+        store = self._gen.store.meta
+        tests = tests or {}
+        facets: dict[str, dict[str, int]] = {key: {} for key in (*FILTER_KEYS, *RANGE_FACETS)}
+        passing: list[int] = []
         for rid in ids:
-            meta = self._gen.store.meta.get(rid)
+            meta = store.get(rid)
             if meta is None:
                 continue
-            for key in FILTER_KEYS:
-                for value in meta.values(key):
-                    facets[key][value] = facets[key].get(value, 0) + 1
-        return {key: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) for key, counts in facets.items()}
+            failed = [key for key, test in tests.items() if not test(meta)]
+            if len(failed) > 1:
+                continue
+            if not failed:
+                passing.append(rid)
+            for key in (failed or facets):
+                counts = facets[key]
+                for value in (([str(meta.year)] if meta.year is not None else []) if key == "year" else meta.values(key)):
+                    counts[value] = counts.get(value, 0) + 1
+        ordered = {key: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) for key, counts in facets.items()}
+        ordered["year"] = dict(sorted(facets["year"].items(), reverse=True))  # latest first, like a timeline
+        return passing, ordered
 
     def _check(self, query: SearchQuery) -> dict[str, list[str]]:
         if query.mode not in MODES:
@@ -565,6 +619,10 @@ class SearchEngine:
         unknown = set(query.filters or {}) - set(FILTER_KEYS)
         if unknown:
             raise ValueError(f"unknown filter {', '.join(sorted(unknown))}; use {', '.join(FILTER_KEYS)}")
+        if query.year_from is not None and query.year_to is not None and query.year_from > query.year_to:
+            raise ValueError(f"year_from {query.year_from} is after year_to {query.year_to}")
+        if query.date_from and query.date_to and query.date_from > query.date_to:
+            raise ValueError(f"date_from {query.date_from} is after date_to {query.date_to}")
         return {
             key: [str(v) for v in (values if isinstance(values, (list, tuple, set)) else [values]) if v]
             for key, values in (query.filters or {}).items()
@@ -578,18 +636,25 @@ class SearchEngine:
         text = _CONTROL.sub(" ", query.text or "")[: self.settings.max_query_chars].strip()
         lang = detect_language(text, query.ui_lang)
         has_content = bool(parse_query(text)) and bool(terms_of(lang, text))
+        tests, dated = self._tests(filters, query)
         with self._lock.read():
-            allowed = self._allowed(filters)
+            # The legs search the candidates (the records failing at most one facet filter) once; the result
+            # set and every facet's counts are then sorted out of that one bounded set (see _facets).
+            allowed = self._candidates(tests, dated)
             if not has_content:
-                return self._browse(lang, allowed, page, per_page)
-            legs = self._legs(text, lang, query.mode, filters, allowed)
+                return self._browse(lang, allowed, tests, page, per_page)
+            # The keyword backend cannot take the candidates: it searches without facet filters, and the
+            # over-fetched hits are kept within the candidates.
+            legs = self._legs(text, lang, query.mode, {}, allowed)
+            if allowed is not None and legs.keyword is not None:
+                legs.keyword = [(rid, score) for rid, score in legs.keyword if rid in allowed]
             lists, ranked = self._bounded(legs, query.mode)
             matches, concept_list, suggestion = legs.matches, lists.get("concept", []), legs.suggestion
             query_vector = legs.vector
-            ranked = [
-                (rid, s) for rid, s in ranked if rid in self._gen.store.meta and (allowed is None or rid in allowed)
-            ]
-            ranked = self._sorted(ranked, query.sort)
+            ranked = [(rid, s) for rid, s in ranked if allowed is None or rid in allowed]
+            kept, facets = self._facets([rid for rid, _ in ranked], tests)
+            chosen = set(kept)
+            ranked = self._sorted([(rid, s) for rid, s in ranked if rid in chosen], query.sort)
             page_ids = ranked[(page - 1) * per_page : page * per_page]
             hits = explain_hits(
                 self._gen.store, self._gen.dense, self.thesaurus, self.settings.expansion_weight,
@@ -599,7 +664,7 @@ class SearchEngine:
                 query_lang=lang,
                 total=len(ranked),
                 hits=hits,
-                facets=self._facets([rid for rid, _ in ranked]),
+                facets=facets,
                 concepts=[
                     {
                         "id": m.id,
@@ -616,8 +681,10 @@ class SearchEngine:
         """What each leg finds for a query before the result set's edge is cut (for tuning it)."""
         filters = self._check(query)
         text = _CONTROL.sub(" ", query.text or "")[: self.settings.max_query_chars].strip()
+        tests, dated = self._tests(filters, query)
         with self._lock.read():
-            return self._legs(text, detect_language(text, query.ui_lang), query.mode, filters, self._allowed(filters))
+            allowed = self._matching(tests, dated)
+            return self._legs(text, detect_language(text, query.ui_lang), query.mode, filters, allowed)
 
     def bounded(self, legs: QueryLegs, mode: str) -> list[tuple[int, float]]:
         """The result set of `legs` under the current settings, in rank order."""
@@ -732,11 +799,11 @@ class SearchEngine:
         semantic = s.weight_semantic if self.encoder.multilingual else s.weight_semantic_monolingual
         return {"keyword": s.weight_keyword, "semantic": semantic, "concept": s.weight_concept}
 
-    def _browse(self, lang: str, allowed: set[int] | None, page: int, per_page: int) -> SearchResults:
+    def _browse(self, lang: str, allowed: set[int] | None, tests: _Tests, page: int, per_page: int) -> SearchResults:
         """An empty query lists the records matching the filters, newest id first."""
         if allowed is None:
-            return SearchResults(lang, 0, [], self._facets([]), [], None)
-        ordered = sorted(allowed, reverse=True)
+            return SearchResults(lang, 0, [], self._facets([])[1], [], None)
+        ordered, facets = self._facets(sorted(allowed, reverse=True), tests)
         page_ids = ordered[(page - 1) * per_page : page * per_page]
         texts = self._gen.store.texts(page_ids)
         hits = []
@@ -749,7 +816,7 @@ class SearchEngine:
                     rid, 0.0, snippet, {"keyword": None, "semantic": None, "concept": None}, meta.lang, meta.external_id
                 )
             )
-        return SearchResults(lang, len(ordered), hits, self._facets(ordered), [], None)
+        return SearchResults(lang, len(ordered), hits, facets, [], None)
 
     def key_terms(self, doc_id: int, lang: str, limit: int = 8) -> list[str]:
         """The labels in `lang` of the record's heaviest concepts (those with a label in `lang`), heaviest first."""

@@ -12,6 +12,7 @@ from typing import Iterator
 
 import numpy as np
 
+from indexing.backends.base import IndexMismatchError
 from indexing.documents import IndexDoc, Passage
 
 STORE_FILE = "records.sqlite"
@@ -21,7 +22,7 @@ CREATE TABLE IF NOT EXISTS records (
     id INTEGER PRIMARY KEY,
     external_id TEXT, kind TEXT, lang TEXT, title TEXT, summary TEXT, body TEXT,
     themes TEXT, country TEXT, audience TEXT, level TEXT, organisation TEXT, year INTEGER,
-    concepts TEXT
+    concepts TEXT, starts_on TEXT, ends_on TEXT
 );
 CREATE TABLE IF NOT EXISTS passages (
     record_id INTEGER, n INTEGER, source TEXT, lang TEXT, page INTEGER, text TEXT,
@@ -48,6 +49,14 @@ class RecordMeta:
     external_id: str | None
     concepts: dict[str, float] = field(default_factory=dict)
     year: int | None = None
+    starts_on: str | None = None  # an event's first and last day (ISO dates)
+    ends_on: str | None = None
+
+    def overlaps(self, first: str | None, last: str | None) -> bool:
+        """Whether this is an event whose days meet the range [first, last] (ISO dates; None: open)."""
+        if self.starts_on is None:
+            return False
+        return (last is None or self.starts_on <= last) and (first is None or (self.ends_on or self.starts_on) >= first)
 
     def values(self, facet: str) -> list[str]:
         """The record's values for a facet key (kind, lang, theme, country, audience, level)."""
@@ -66,11 +75,13 @@ class RecordStore:
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        self._check_columns()
         self.meta: dict[int, RecordMeta] = {}
         self.by_concept: dict[str, dict[int, float]] = {}
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for row in self._db.execute(
-            "SELECT id, kind, lang, themes, country, audience, level, external_id, concepts, year FROM records"
+            "SELECT id, kind, lang, themes, country, audience, level, external_id, concepts, year, starts_on, ends_on"
+            " FROM records"
         ):
             # Concept ids, themes and facet values repeat across records: one shared string each
             # instead of a copy per record (a third of the store's memory at 28 concepts a record).
@@ -78,7 +89,19 @@ class RecordStore:
             concepts = {sys.intern(cid): weight for cid, weight in json.loads(row[8]).items()}
             kind, lang, country, audience, level = (_shared(v) for v in row[1:3] + row[4:7])
             self._remember(row[0], RecordMeta(kind, lang, themes, country, audience, level, row[7], concepts,
-                                                      row[9]))
+                                              row[9], row[10], row[11]))
+
+    def _check_columns(self) -> None:
+        """A store written before events' dates were kept cannot answer a date range: an empty one gains the
+        columns, a filled one is refused (IndexMismatchError) so it is rebuilt instead of silently missing them."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
+        missing = [name for name in ("starts_on", "ends_on") if name not in columns]
+        if not missing:
+            return
+        if self._db.execute("SELECT 1 FROM records LIMIT 1").fetchone() is not None:
+            raise IndexMismatchError(f"the record store in {self.path.parent} has no event dates; rebuild it (kb reindex)")
+        for name in missing:
+            self._db.execute(f"ALTER TABLE records ADD COLUMN {name} TEXT")
 
     def _remember(self, record_id: int, meta: RecordMeta) -> None:
         self._forget(record_id)
@@ -128,11 +151,13 @@ class RecordStore:
                 d.organisation,
                 d.year,
                 json.dumps(concepts),
+                d.starts_on,
+                d.ends_on,
             )
             for d, concepts in docs
         ]
         with self._lock:
-            self._transaction("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            self._transaction("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
             for d, concepts in docs:
                 self._remember(
                     d.id,
@@ -140,6 +165,7 @@ class RecordStore:
                         _shared(d.kind), _shared(d.lang), [sys.intern(t) for t in d.themes], _shared(d.country),
                         _shared(d.audience), _shared(d.level), d.external_id,
                         {sys.intern(cid): weight for cid, weight in concepts.items()}, d.year,
+                        d.starts_on, d.ends_on,
                     ),
                 )
 
@@ -200,7 +226,7 @@ class RecordStore:
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, kind, lang, title, summary, body, themes, country, audience, level, organisation, year,"
-                " external_id FROM records"
+                " external_id, starts_on, ends_on FROM records"
             ).fetchall()
         attached = self.passages(None)
         for r in rows:
@@ -219,6 +245,8 @@ class RecordStore:
                 r[11],
                 r[12],
                 [attached[r[0]][n] for n in sorted(attached.get(r[0], {}))],
+                r[13],
+                r[14],
             )
 
     def __len__(self) -> int:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Mapping
 
 from flask import current_app, url_for
@@ -16,13 +17,18 @@ from indexing.engine import MODES, SORTS
 from .api_errors import ApiError
 from .catalogue import language_versions, to_interchange
 from .citation import CITATION_FORMATS, csl_item, formatted_citations
+from .countries import COUNTRY_CODES
 from .i18n import resolve_ui_lang
 from .licences import licence_data
-from .kinds import AUDIENCES, KIND_NAMES, LANGUAGES, LEVELS
+from .kinds import AUDIENCES, KIND_NAMES, LANGUAGES, LEVELS, YEAR
 from .models import Attachment, Module, Record
 from .search_service import get_search_service
 
 FILTERS = ("kind", "lang", "theme", "country", "audience", "level")
+# Ranges beside the filters: the records' years, and the days of events (the names /events uses too).
+YEAR_PARAMS = ("year_from", "year_to")
+DATE_PARAMS = ("from", "to")
+YEAR_BOUNDS: tuple[int, int] = YEAR.bounds
 MAX_PER_PAGE = 100
 MAX_QUERY_CHARS = 5000
 THEME_SLUG = re.compile(r"^[a-z][a-z0-9-]{0,79}$")
@@ -38,6 +44,23 @@ class SearchParams:
     per_page: int = 10
     ui_lang: str | None = None
     sort: str = "relevance"
+    year_from: int | None = None
+    year_to: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @property
+    def ranges(self) -> dict[str, Any]:
+        """The year and date range parameters given, by their query-string names."""
+        values = {"year_from": self.year_from, "year_to": self.year_to,
+                  "from": self.date_from.isoformat() if self.date_from else None,
+                  "to": self.date_to.isoformat() if self.date_to else None}
+        return {name: value for name, value in values.items() if value is not None}
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether any filter or range narrows the search."""
+        return bool(self.filters or self.ranges)
 
     def as_args(self, **changes: Any) -> dict[str, Any]:
         """Query-string arguments for links to this search (another page, another mode, a filter less)."""
@@ -47,12 +70,25 @@ class SearchParams:
         for name, values in self.filters.items():
             if values:
                 args[name] = values
+        args.update(self.ranges)
         if self.per_page != 10:
             args["per_page"] = self.per_page
         if self.sort != "relevance":
             args["sort"] = self.sort
         args.update({k: v for k, v in changes.items()})
         return {k: v for k, v in args.items() if v not in (None, "", [])}
+
+    def engine_query(self, **changes: Any) -> SearchQuery:
+        """This search as the search library takes it (`changes`: another page or page size)."""
+        values = dict(text=self.q, mode=self.mode, filters=self.filters, page=self.page, per_page=self.per_page,
+                      ui_lang=self.ui_lang, sort=self.sort, year_from=self.year_from, year_to=self.year_to,
+                      date_from=self.date_from.isoformat() if self.date_from else None,
+                      date_to=self.date_to.isoformat() if self.date_to else None)
+        return SearchQuery(**{**values, **changes})
+
+    def without_filters(self) -> dict[str, Any]:
+        """Query-string arguments for the same search with no filter and no range."""
+        return self.as_args(page=None, **{name: None for name in (*FILTERS, *YEAR_PARAMS, *DATE_PARAMS)})
 
 
 def _bad(param: str, message: str) -> ApiError:
@@ -72,6 +108,56 @@ def _int(args: Mapping[str, Any], name: str, default: int, low: int, high: int) 
     return value
 
 
+def date_param(args: Mapping[str, Any], name: str) -> date | None:
+    """A date parameter (YYYY-MM-DD) or None when absent; anything else is a 400 naming it."""
+    raw = str(args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(400, "invalid_parameter", _("%(name)s must be a date as YYYY-MM-DD.", name=name)) from None
+
+
+def date_range(args: Mapping[str, Any]) -> tuple[date | None, date | None]:
+    """The `from` / `to` dates of a search by days (the events page and the search alike)."""
+    first, last = date_param(args, "from"), date_param(args, "to")
+    if first and last and first > last:
+        raise ApiError(400, "invalid_parameter", _("to: the last day (%(to)s) is before the first (%(from)s).",
+                                                   to=last.isoformat(), **{"from": first.isoformat()}))
+    return first, last
+
+
+def country_param(values: list[str]) -> list[str]:
+    """Country codes, upper-cased; one that is not ISO 3166-1 alpha-2 (or EU) is a 400 naming `country`."""
+    codes = [v.strip().upper() for v in values]
+    unknown = [c for c in codes if c not in COUNTRY_CODES]
+    if unknown:
+        raise ApiError(400, "invalid_parameter",
+                       _("country: %(code)s is not a country code (ISO 3166-1 alpha-2, or EU).", code=unknown[0][:40]))
+    return codes
+
+
+def _years(args: Mapping[str, Any]) -> tuple[int | None, int | None]:
+    low, high = YEAR_BOUNDS
+    found = []
+    for name in YEAR_PARAMS:
+        raw = str(args.get(name) or "").strip()
+        if not raw:
+            found.append(None)
+            continue
+        if not re.fullmatch(r"\d{1,6}", raw):
+            raise _bad(name, _("must be a year as a whole number, not %(value)s", value=repr(raw[:40])))
+        if not low <= int(raw) <= high:
+            raise _bad(name, _("must be a year from %(low)d to %(high)d", low=low, high=high))
+        found.append(int(raw))
+    if found[0] is not None and found[1] is not None and found[0] > found[1]:
+        raise _bad("year_to", _("is before year_from (%(year)d)", year=found[0]))
+    return found[0], found[1]
+
+
 # The language to lean towards when a query is too short to tell: the results page searches with its interface
 # language and sends it in its JSON twin's link, so the page and the API detect the same query language.
 HINT_PARAM = "hint_lang"
@@ -80,7 +166,7 @@ HINT_PARAM = "hint_lang"
 def parse_search_params(args: Any, *, allowed_extra: tuple[str, ...] = (), strict: bool = True,
                         ui_lang: str | None = None) -> SearchParams:
     """Read and check search parameters; unknown names and bad values raise a 400 naming the parameter."""
-    known = {"q", "mode", "sort", "page", "per_page", HINT_PARAM, *FILTERS, *allowed_extra}
+    known = {"q", "mode", "sort", "page", "per_page", HINT_PARAM, *FILTERS, *YEAR_PARAMS, *DATE_PARAMS, *allowed_extra}
     if strict:
         for name in args.keys():
             if name not in known:
@@ -114,7 +200,7 @@ def parse_search_params(args: Any, *, allowed_extra: tuple[str, ...] = (), stric
         if name == "country":
             if any(not COUNTRY_CODE.match(v) for v in values):
                 raise _bad("country", "must be two-letter country codes (ISO 3166-1 alpha-2) or EU")
-            values = [v.upper() for v in values]
+            values = country_param(values)
         if values:
             filters[name] = values
     page = _int(args, "page", 1, 1, 10_000)
@@ -122,8 +208,10 @@ def parse_search_params(args: Any, *, allowed_extra: tuple[str, ...] = (), stric
     hint = args.get(HINT_PARAM) or None
     if hint is not None and hint not in LANGUAGES:
         raise _bad(HINT_PARAM, f"must be among {', '.join(LANGUAGES)}")
+    year_from, year_to = _years(args)
+    date_from, date_to = date_range(args)
     return SearchParams(q=q, mode=mode, filters=filters, page=page, per_page=per_page, ui_lang=hint or ui_lang,
-                        sort=sort)
+                        sort=sort, year_from=year_from, year_to=year_to, date_from=date_from, date_to=date_to)
 
 
 def record_url(record: Record, external: bool = True) -> str:
@@ -196,9 +284,7 @@ def record_card(record: Record) -> dict[str, Any]:
 def run_search(session: Session, params: SearchParams) -> dict[str, Any]:
     """Search, then load the records in rank order: the data both the results page and the API render."""
     service = get_search_service(current_app)
-    results = service.search(SearchQuery(text=params.q, mode=params.mode, filters=params.filters,
-                                         page=params.page, per_page=params.per_page, ui_lang=params.ui_lang,
-                                         sort=params.sort))
+    results = service.search(params.engine_query())
     records = {r.id: r for r in load_in_order(session, [h.id for h in results.hits])}
     items = []
     for hit in results.hits:
@@ -210,7 +296,10 @@ def run_search(session: Session, params: SearchParams) -> dict[str, Any]:
         items.append(card)
     return {
         "query": {"q": params.q, "mode": params.mode, "sort": params.sort, "detected_lang": results.query_lang, "hint_lang": params.ui_lang,
-                  "filters": params.filters, "concepts": results.concepts, "suggestion": results.suggestion},
+                  "filters": params.filters, "concepts": results.concepts, "suggestion": results.suggestion,
+                  "year_from": params.year_from, "year_to": params.year_to,
+                  "from": params.date_from.isoformat() if params.date_from else None,
+                  "to": params.date_to.isoformat() if params.date_to else None},
         "total": results.total,
         "page": params.page,
         "per_page": params.per_page,

@@ -8,12 +8,10 @@ from flask import current_app
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
-from indexing import SearchQuery
-
 from .discovery import FILTERS, SearchParams, load_in_order
 from .i18n import country_name, language_name
 from .kinds import kind_of
-from .models import Record, Theme
+from .models import EventDetails, Record, Theme
 from .search_service import get_search_service
 
 # A query's matches are taken from the top of its ranking, then ordered newest first.
@@ -21,9 +19,23 @@ QUERY_DEPTH = 200
 PAGE = 100
 
 
-def _filter_conditions(filters: dict[str, list[str]]) -> list[ColumnElement[bool]]:
-    """OR within a facet, AND across facets, as the search applies them."""
+def _filter_conditions(params: SearchParams) -> list[ColumnElement[bool]]:
+    """OR within a facet, AND across facets, and the year and event date ranges, as the search applies them."""
+    filters = params.filters
     conditions: list[ColumnElement[bool]] = [Record.status == "published"]
+    if params.year_from is not None:
+        conditions.append(Record.year >= params.year_from)
+    if params.year_to is not None:
+        conditions.append(Record.year <= params.year_to)
+    if params.date_from or params.date_to:
+        days = select(EventDetails.record_id).where(EventDetails.starts_at.is_not(None))
+        if params.date_from:
+            # Dates are compared as text: an event's times are YYYY-MM-DDTHH:MM, so its first ten characters are its day.
+            days = days.where((EventDetails.ends_at.is_(None) & (EventDetails.starts_at >= params.date_from.isoformat()))
+                              | (EventDetails.ends_at >= params.date_from.isoformat()))
+        if params.date_to:
+            days = days.where(EventDetails.starts_at < params.date_to.isoformat() + "~")
+        conditions.append(Record.id.in_(days))
     for name in FILTERS:
         values = filters.get(name)
         if not values:
@@ -38,7 +50,7 @@ def _filter_conditions(filters: dict[str, list[str]]) -> list[ColumnElement[bool
 def newest_matches(session: Session, params: SearchParams, *, limit: int = 50,
                    published_after: datetime | None = None) -> list[Record]:
     """Published records matching the search, most recently published first."""
-    conditions = _filter_conditions(params.filters)
+    conditions = _filter_conditions(params)
     if published_after is not None:
         conditions.append(Record.published_at > published_after)
     if not params.q:
@@ -50,8 +62,7 @@ def newest_matches(session: Session, params: SearchParams, *, limit: int = 50,
     service = get_search_service(current_app)
     ids: list[int] = []
     for page in range(1, QUERY_DEPTH // PAGE + 1):
-        results = service.search(SearchQuery(text=params.q, mode=params.mode, filters=params.filters, page=page,
-                                             per_page=PAGE, ui_lang=params.ui_lang))
+        results = service.search(params.engine_query(page=page, per_page=PAGE, sort="relevance"))
         ids += [hit.id for hit in results.hits]
         if len(results.hits) < PAGE:
             break
@@ -81,6 +92,7 @@ def describe(session: Session, params: SearchParams, ui_lang: str) -> str:
 
     parts: list[str] = [f"“{params.q}”"] if params.q else []
     parts += [" / ".join(label(name, v) for v in values) for name, values in params.filters.items() if values]
+    parts += [f"{name} {value}" for name, value in params.ranges.items()]
     return " · ".join(parts)
 
 

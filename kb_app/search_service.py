@@ -50,6 +50,9 @@ def record_to_doc(record: Record) -> IndexDoc:
         body=body, themes=[t.slug for t in record.themes], country=record.country, audience=record.audience,
         level=record.level, organisation=record.organisation.name if record.organisation else None,
         year=record.year, external_id=record.external_id, passages=attachment_passages(record),
+        # The days an event runs (its local dates), so a search by dates finds the events that overlap them.
+        starts_on=(record.starts_at or "")[:10] or None if record.kind == "event" else None,
+        ends_on=(record.ends_at or record.starts_at or "")[:10] or None if record.kind == "event" else None,
     )
 
 

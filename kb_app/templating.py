@@ -23,6 +23,7 @@ from .vocabulary import (
     format_label,
     kind_label,
     level_label,
+    mode_label,
     role_label,
     status_label,
 )
@@ -62,7 +63,7 @@ def _helpers() -> dict[str, Any]:
         "kind_label": kind_label, "audience_label": audience_label, "level_label": level_label,
         "format_label": format_label, "competence_area_label": competence_area_label, "status_label": status_label,
         "action_label": action_label, "role_label": role_label, "field_label": field_label,
-        "event_type_label": event_type_label, "event_audience_label": event_audience_label,
+        "event_type_label": event_type_label, "event_audience_label": event_audience_label, "mode_label": mode_label,
         # the signed-in account, forms and reading lists
         "account_nav_user": _nav_user, "nav_offers_submit": _nav_offers_submit, "csrf_token": generate_csrf, "lists_csrf_token": generate_csrf,
         "add_to_list_panel": add_to_list_panel, "max_upload_mb": max_upload_mb(),

@@ -58,6 +58,12 @@ def facet_title(name: str) -> str:
             "audience": _("Audience"), "level": _("Level")}.get(name, name)
 
 
+def range_title(name: str) -> str:
+    """The name of a range parameter as an active filter reads it ("Year from: 2019")."""
+    return {"year_from": _("Year from"), "year_to": _("Year to"), "from": _("Events from"),
+            "to": _("Events until")}.get(name, name)
+
+
 def facet_label(name: str, value: str, themes: Mapping[str, Theme]) -> str:
     """How a facet value reads in the interface: a theme's label, a country's name, a level's word."""
     if name == "kind":

@@ -23,9 +23,10 @@ def test_search_in_italian_and_open_a_spanish_result(page: Page) -> None:
     search_from_home(page, "microcredito per imprenditori migranti senza garanzie")
     expect(page.locator(".detected-lang")).to_contain_text("Italian")
 
-    spanish = page.locator('a[data-facet="lang"][data-value="es"]')
+    spanish = page.locator('input[data-facet="lang"][data-value="es"]')
     expect(spanish).to_be_visible()
-    spanish.click()
+    spanish.check()
+    page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url(re.compile(r"lang=es"))
     first = page.locator(".results-list .card-title").first
     expect(first).to_have_attribute("lang", "es")
@@ -60,9 +61,11 @@ def test_filter_results_by_theme_and_country(page: Page) -> None:
     search_from_home(page, "microcredit")
     total_before = int(page.locator(".results-summary .total").inner_text().split()[0])
 
-    page.locator('a[data-facet="theme"][data-value="access-to-credit"]').click()
+    page.locator('input[data-facet="theme"][data-value="access-to-credit"]').check()
+    page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url(re.compile(r"theme=access-to-credit"))
-    page.locator('a[data-facet="country"][data-value="ES"]').click()
+    page.locator('input[data-facet="country"][data-value="ES"]').check()
+    page.get_by_role("button", name="Apply filters").click()
     page.wait_for_url(re.compile(r"country=ES"))
 
     args = parse_qs(urlsplit(page.url).query)
@@ -77,6 +80,37 @@ def test_filter_results_by_theme_and_country(page: Page) -> None:
     # Removing the country filter from its chip widens the results again.
     page.locator(".active-filters a", has_text="Spain").click()
     expect(page.locator(".active-filters a")).to_have_count(1)
+
+
+def test_tick_two_languages_and_submit(page: Page) -> None:
+    search_from_home(page, "microcredito per donne migranti")
+    counts = {}
+    for box in page.locator('input[type="checkbox"][data-facet="lang"]').all():
+        counts[box.get_attribute("value")] = int(box.locator("xpath=following-sibling::span[@class='count']").inner_text())
+    first, second = sorted(counts, key=lambda lang: -counts[lang])[:2]
+    # Ticked by clicking their labels, as a user does, then applied with the one button.
+    page.locator(f'input[data-facet="lang"][data-value="{first}"]').locator("xpath=..").click()
+    page.locator(f'input[data-facet="lang"][data-value="{second}"]').locator("xpath=..").click()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"lang="))
+
+    assert sorted(parse_qs(urlsplit(page.url).query)["lang"]) == sorted([first, second])
+    expect(page.locator(".results-summary .total")).to_contain_text(f"{counts[first] + counts[second]} results")
+    expect(page.locator(f'input[data-facet="lang"][data-value="{first}"]')).to_be_checked()
+    expect(page.locator(f'input[data-facet="lang"][data-value="{second}"]')).to_be_checked()
+    # The languages not ticked are still there, with the counts they had.
+    others = [lang for lang in counts if lang not in (first, second)]
+    assert others
+    for lang in others:
+        box = page.locator(f'input[data-facet="lang"][data-value="{lang}"]')
+        expect(box).not_to_be_checked()
+        expect(box.locator("xpath=following-sibling::span[@class='count']")).to_have_text(str(counts[lang]))
+    titles = set(page.locator(".results-list .card-title").evaluate_all("els => els.map(e => e.lang)"))
+    assert titles <= {first, second}
+    screenshot(page, "results-two-languages")
+
+    page.locator("a.clear-filters").click()
+    expect(page.locator('input[data-facet="lang"]:checked')).to_have_count(0)
 
 
 def test_keyboard_only_search(page: Page) -> None:

@@ -40,8 +40,37 @@ def result_cards(doc: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
     return doc.xpath('//ol[contains(@class, "results-list")]/li/article')
 
 
-def facet_links(doc: lxml.html.HtmlElement, name: str) -> dict[str, lxml.html.HtmlElement]:
-    return {a.get("data-value"): a for a in doc.xpath(f'//a[@data-facet="{name}"]')}
+def facet_boxes(doc: lxml.html.HtmlElement, name: str) -> dict[str, lxml.html.HtmlElement]:
+    """The checkboxes of a facet by value."""
+    return {box.get("value"): box for box in doc.xpath(f'//input[@type="checkbox"][@data-facet="{name}"]')}
+
+
+def facet_count(box: lxml.html.HtmlElement) -> int:
+    return int(text(box.getparent().xpath('.//span[@class="count"]')[0]))
+
+
+def submitted(doc: lxml.html.HtmlElement, **typed: str) -> list[tuple[str, str]]:
+    """What the browser sends when the search form is submitted: its own fields and those tied to it with
+    form="search-form" (ticked boxes and checked radios only), with `typed` values in the named fields."""
+    form = doc.get_element_by_id("search-form")
+    assert form.tag == "form" and form.get("method") == "get"
+    pairs = []
+    for field in form.xpath(".//input") + doc.xpath('//input[@form="search-form"]'):
+        name, kind = field.get("name"), field.get("type", "text")
+        if not name or kind in ("checkbox", "radio") and field.get("checked") is None:
+            continue
+        pairs.append((name, typed.pop(name) if name in typed else field.get("value") or ""))
+    assert not typed, f"no field named {list(typed)}"
+    return pairs
+
+
+def submit(client: FlaskClient, doc: lxml.html.HtmlElement, lang: str = "en", **typed: str) -> lxml.html.HtmlElement:
+    action = doc.get_element_by_id("search-form").get("action")
+    return page(client.get(action, query_string=submitted(doc, **typed), headers={"Accept-Language": lang}))
+
+
+def total_shown(doc: lxml.html.HtmlElement) -> str:
+    return text(doc.xpath('//p[@class="total"]')[0])
 
 
 def test_home_has_one_search_box_the_themes_the_latest_practices_and_counts_per_language(
@@ -87,31 +116,99 @@ def test_results_say_the_detected_language_and_why_each_card_was_found(corpus_cl
 
 def test_a_facet_filters_the_results_to_the_count_it_showed(corpus_client: FlaskClient) -> None:
     doc = page(corpus_client.get("/search?q=microcredit"))
-    spain = facet_links(doc, "country")["ES"]
-    promised = int(text(spain.xpath('.//span[@class="count"]')[0]))
+    spain = facet_boxes(doc, "country")["ES"]
+    promised = facet_count(spain)
+    assert spain.get("form") == "search-form" and spain.get("checked") is None
+    assert doc.xpath('//fieldset[@id="facet-country"]/legend')[0].text_content() == "Country"
+    spain.set("checked", "checked")
 
-    filtered = page(corpus_client.get(spain.get("href")))
-    assert text(filtered.xpath('//p[@class="total"]')[0]).startswith(f"{promised} result")
+    filtered = submit(corpus_client, doc)
+    assert total_shown(filtered).startswith(f"{promised} result")
     assert all("Spain" in text(card.xpath('.//p[@class="card-meta"]')[0]) for card in result_cards(filtered))
-    chosen = facet_links(filtered, "country")["ES"]
-    assert chosen.get("aria-current") == "true"
+    chosen = facet_boxes(filtered, "country")["ES"]
+    assert chosen.get("checked") is not None
     chips = filtered.xpath('//div[@class="active-filters"]//a')
     assert len(chips) == 1 and text(chips[0]).startswith("Country: Spain")
     assert chips[0].xpath('.//span[@class="visually-hidden"]')[0].text_content() == "(remove this filter)"
+    # The filter is the ticked box, not a hidden copy of it: unticking it and applying removes it.
+    assert not filtered.xpath('//form[@id="search-form"]//input[@type="hidden"][@name="country"]')
+    del chosen.attrib["checked"]
+    assert total_shown(submit(corpus_client, filtered)) == total_shown(doc)
 
-    # Choosing the value again removes the filter.
-    assert "country" not in parse_qs(urlsplit(chosen.get("href")).query)
+
+def test_ticking_two_languages_gives_their_union_and_the_others_keep_their_counts(corpus_client: FlaskClient) -> None:
+    doc = page(corpus_client.get("/search?q=microcredito+per+donne", headers={"Accept-Language": "en"}))
+    counts = {lang: facet_count(box) for lang, box in facet_boxes(doc, "lang").items()}
+    first, second = sorted(counts, key=lambda lang: -counts[lang])[:2]
+    for lang in (first, second):
+        facet_boxes(doc, "lang")[lang].set("checked", "checked")
+    assert doc.xpath('//button[@form="search-form"][@type="submit"]')[0].text_content().strip() == "Apply filters"
+
+    both = submit(corpus_client, doc)
+    assert total_shown(both).startswith(f"{counts[first] + counts[second]} results")
+    assert {lang: facet_count(box) for lang, box in facet_boxes(both, "lang").items()} == counts
+    assert {lang for lang, box in facet_boxes(both, "lang").items() if box.get("checked") is not None} == {first, second}
+    twin = both.xpath('//link[@rel="alternate"][@type="application/json"]')[0].get("href")
+    assert sorted(parse_qs(urlsplit(twin).query)["lang"]) == sorted([first, second])
+    assert corpus_client.get(twin).get_json()["total"] == counts[first] + counts[second]
+    titles = {card.xpath('.//*[contains(@class, "card-title")]')[0].get("lang") for card in result_cards(both)}
+    assert titles <= {first, second}
+
+    # "Clear filters" is the same search with no filter.
+    clear = both.xpath('//a[@class="clear-filters"]')[0]
+    assert parse_qs(urlsplit(clear.get("href")).query) == {"q": ["microcredito per donne"]}
+    assert total_shown(page(corpus_client.get(clear.get("href")))) == total_shown(doc)
 
 
-def test_the_mode_switch_offers_all_meaning_and_exact_words(corpus_client: FlaskClient) -> None:
-    doc = page(corpus_client.get("/search?q=business+plan"))
-    modes = doc.xpath('//nav[@class="mode-switch"]//a')
-    assert [text(a) for a in modes] == ["All", "Meaning", "Exact words"]
-    assert modes[0].get("aria-current") == "page"
-    keyword = page(corpus_client.get(modes[2].get("href")))
-    assert parse_qs(urlsplit(modes[2].get("href")).query)["mode"] == ["keyword"]
-    assert keyword.xpath('//nav[@class="mode-switch"]//a[@aria-current="page"]')[0].text_content() == "Exact words"
+def test_a_new_search_keeps_the_order_and_page_size(corpus_client: FlaskClient) -> None:
+    doc = page(corpus_client.get("/search?q=microcredito&sort=year&per_page=20&lang=it"))
+    again = dict(submitted(doc, q="fondo di garanzia"))
+    assert again["sort"] == "year" and again["per_page"] == "20" and again["lang"] == "it"
+
+
+def test_a_year_range_narrows_the_results_to_the_years_counted(corpus_client: FlaskClient) -> None:
+    doc = page(corpus_client.get("/search?q=microcredito", headers={"Accept-Language": "en"}))
+    years = {int(a.get("data-year")): int(text(a.xpath('.//span[@class="count"]')[0]))
+             for a in doc.xpath('//a[@data-year]')}
+    low, high = sorted(years)[1], sorted(years)[-2]
+    ranged = submit(corpus_client, doc, year_from=str(low), year_to=str(high))
+    assert total_shown(ranged).startswith(f"{sum(n for y, n in years.items() if low <= y <= high)} result")
+    shown = [int(text(y)) for y in ranged.xpath('//ol[contains(@class, "results-list")]//span[@class="meta-year"]')]
+    assert shown and all(low <= y <= high for y in shown)
+    assert ranged.xpath('//input[@name="year_from"]')[0].get("value") == str(low)
+    assert any(text(chip).startswith(f"Year from: {low}") for chip in ranged.xpath('//div[@class="active-filters"]//a'))
+
+
+def test_an_event_date_range_shows_only_the_events_of_those_days(corpus_client: FlaskClient) -> None:
+    doc = page(corpus_client.get("/search?q=conferenza", headers={"Accept-Language": "en"}))
+    assert len(result_cards(doc)) > 3
+    march = submit(corpus_client, doc, **{"from": "2027-03-01", "to": "2027-03-31"})
+    cards = result_cards(march)
+    assert total_shown(march).startswith("1 result") and len(cards) == 1
+    assert "Bruxelles" in text(cards[0]) or "belge" in text(cards[0])
+    assert march.xpath('//input[@name="from"][@type="date"]')[0].get("value") == "2027-03-01"
+
+
+def test_unknown_countries_bad_years_and_bad_dates_get_an_error_page_naming_them(corpus_client: FlaskClient) -> None:
+    for args, name in (("country=ZZ", "country"), ("year_from=abc", "year_from"), ("year_from=2022&year_to=2020", "year_to"),
+                       ("from=2027-02-30", "from"), ("from=2027-03-01&to=2027-02-01", "to")):
+        response = corpus_client.get(f"/search?q=credito&{args}", headers={"Accept-Language": "en"})
+        assert response.status_code == 400, args
+        message = text(lxml.html.fromstring(response.get_data(as_text=True)).xpath('//p[@class="error-message"]')[0])
+        assert message.startswith(name), (args, message)
+
+
+def test_one_mode_control_offers_all_meaning_and_exact_words(corpus_client: FlaskClient) -> None:
+    doc = page(corpus_client.get("/search?q=business+plan&lang=en"))
+    assert not doc.xpath('//nav[contains(@class, "mode-switch")][not(contains(@class, "sort-switch"))]')
+    radios = doc.xpath('//form[@id="search-form"]//input[@type="radio"][@name="mode"]')
+    assert [text(r.getparent()) for r in radios] == ["All", "Meaning", "Exact words"]
+    assert radios[0].get("checked") is not None
+    radios[0].attrib.pop("checked")
+    radios[2].set("checked", "checked")
+    keyword = submit(corpus_client, doc)
     assert keyword.xpath('//input[@name="mode"][@value="keyword"]')[0].get("checked") is not None
+    assert facet_boxes(keyword, "lang")["en"].get("checked") is not None, "the filters stay"
 
 
 def test_the_results_can_be_ordered_by_relevance_newest_or_year(corpus_client: FlaskClient) -> None:
@@ -123,8 +220,9 @@ def test_the_results_can_be_ordered_by_relevance_newest_or_year(corpus_client: F
     assert parse_qs(urlsplit(links[2].get("href")).query)["sort"] == ["year"]
     assert text(by_year.xpath('//p[@class="total"]')[0]) == text(doc.xpath('//p[@class="total"]')[0])
     assert by_year.xpath('//nav[contains(@class, "sort-switch")]//a[@aria-current="page"]')[0].text_content() == "Anno"
-    # Another page or mode keeps the order.
-    assert all("sort=year" in a.get("href") for a in by_year.xpath('//nav[@class="mode-switch"]//a'))
+    # Another page or a new search keeps the order.
+    assert all("sort=year" in a.get("href") for a in by_year.xpath('//nav[@class="pagination"]//a'))
+    assert ("sort", "year") in submitted(by_year)
 
 
 def test_results_are_paginated(corpus_client: FlaskClient) -> None:
@@ -275,7 +373,7 @@ def test_the_page_and_its_json_twin_detect_the_same_query_language(corpus_client
 
 def test_facet_labels_are_in_the_language_of_the_page(corpus_client: FlaskClient) -> None:
     doc = page(corpus_client.get("/search?q=microcredito&ui=it"))
-    spanish = doc.xpath('//a[@data-facet="lang"][@data-value="es"]/span[@class="facet-label"]')[0]
+    spanish = doc.xpath('//input[@data-facet="lang"][@data-value="es"]/following-sibling::span[@class="facet-label"]')[0]
     assert text(spanish) == "spagnolo" or text(spanish) == "Spagnolo"
     # No lang of its own: it inherits the page's Italian, so a screen reader does not switch to a Spanish voice.
     assert spanish.get("lang") is None and doc.get("lang") == "it"

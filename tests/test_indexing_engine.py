@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -331,13 +333,56 @@ def test_filters_restrict_results_and_facets_count_all_of_them(engine):
     assert sum(everything.facets["lang"].values()) == everything.total
 
     filtered = search(engine, "microcredito", ui_lang="it", filters={"lang": ["es", "de"]}, per_page=1)
-    assert filtered.facets["lang"] == {"de": 1, "es": 1} or set(filtered.facets["lang"]) <= {"de", "es"}
-    assert filtered.total == sum(filtered.facets["lang"].values())
+    # The language facet is counted without the language filter: the other languages keep their counts.
+    assert filtered.facets["lang"] == everything.facets["lang"]
+    assert filtered.total == everything.facets["lang"].get("es", 0) + everything.facets["lang"].get("de", 0)
+    assert filtered.total == sum(filtered.facets["kind"].values())
     page2 = search(engine, "microcredito", ui_lang="it", filters={"lang": ["es", "de"]}, per_page=1, page=2)
     assert {h.lang for h in filtered.hits + page2.hits} <= {"es", "de"}
 
     themed = search(engine, "plan", filters={"theme": ["business-planning"], "level": ["beginner"]})
     assert set(ids(themed)) == {4, 5}
+
+
+def test_year_and_event_date_ranges_narrow_the_set_and_the_year_facet_ignores_its_own_range(small_engine):
+    dated = [
+        replace(CORPUS[0], year=2018),
+        replace(CORPUS[1], year=2021),
+        replace(CORPUS[2], year=2021),
+        doc(11, "event", "it", "Convegno sul microcredito a Roma", "Due giorni di microcredito.", "Microcredito.",
+            year=2026, starts_on="2026-03-16", ends_on="2026-03-18"),
+        doc(12, "event", "es", "Jornada de microcrédito en Madrid", "Un día de microcrédito.", "Microcrédito.",
+            year=2027, starts_on="2027-04-15", ends_on="2027-04-15"),
+    ]
+    small_engine.upsert(dated)
+    everything = search(small_engine, "", filters={"lang": ["it", "es", "de"]})
+    assert everything.facets["year"] == {"2027": 1, "2026": 1, "2021": 2, "2018": 1}
+    ranged = search(small_engine, "", filters={"lang": ["it", "es", "de"]}, year_from=2019, year_to=2026)
+    assert set(ids(ranged)) == {2, 3, 11} and ranged.total == 3
+    assert ranged.facets["year"] == everything.facets["year"]
+    assert ranged.facets["lang"] == {"es": 1, "de": 1, "it": 1}
+    # An event is kept when its days overlap the range, whichever day of it the range meets.
+    assert ids(search(small_engine, "", filters={"kind": ["event"]}, date_from="2026-03-18")) == [12, 11]
+    assert ids(search(small_engine, "", filters={"kind": ["event"]}, date_from="2026-03-17", date_to="2026-03-17")) == [11]
+    assert ids(search(small_engine, "microcredito", date_to="2026-03-15")) == []
+    # A date range leaves out what has no dates, whatever else matches.
+    assert {h.id for h in search(small_engine, "microcredito", date_from="2026-01-01").hits} <= {11, 12}
+    with pytest.raises(ValueError, match="year_from"):
+        search(small_engine, "microcredito", year_from=2022, year_to=2020)
+
+
+def test_a_record_store_without_event_dates_is_rebuilt_not_searched(tmp_path, thesaurus_path):
+    engine = SearchEngine.open(tmp_path / "index", thesaurus_path=thesaurus_path)
+    engine.upsert(CORPUS[:2])
+    folder = engine.stats()["index_folder"]
+    engine.close()
+    with sqlite3.connect(Path(folder) / "records.sqlite") as db:  # a store written by an older version
+        db.execute("ALTER TABLE records DROP COLUMN starts_on")
+    with pytest.raises(IndexMismatchError, match="event dates"):
+        SearchEngine.open(tmp_path / "index", thesaurus_path=thesaurus_path)
+    reset = SearchEngine.open(tmp_path / "index", thesaurus_path=thesaurus_path, on_mismatch="reset")
+    assert reset.needs_rebuild
+    reset.close()
 
 
 def test_empty_query_with_filters_browses(engine):

@@ -7,7 +7,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from ..api_errors import ApiError
-from ..discovery import FILTERS, MAX_PER_PAGE, MAX_QUERY_CHARS, MODES, SORTS
+from ..discovery import FILTERS, MAX_PER_PAGE, MAX_QUERY_CHARS, MODES, SORTS, YEAR_BOUNDS
 from ..kinds import AUDIENCES, KIND_NAMES, LANGUAGES, LEVELS
 from ..openapi import QueryParam
 
@@ -45,7 +45,8 @@ LANG = QueryParam("lang", _values({"type": "string", "enum": list(LANGUAGES)}),
 THEME = QueryParam("theme", _values({"type": "string", "pattern": "^[a-z][a-z0-9-]{0,79}$", "description": "a theme slug"}),
                    "Only records tagged with any of these theme slugs.")
 COUNTRY = QueryParam("country", _values({"type": "string", "pattern": "^[A-Za-z]{2}$", "description": "a two-letter code"}),
-                     "Only records from these countries (ISO 3166-1 alpha-2 or EU).")
+                     "Only records from these countries (ISO 3166-1 alpha-2 or EU; a two-letter code that is neither "
+                     "is a 400).")
 AUDIENCE = QueryParam("audience", _values({"type": "string", "enum": list(AUDIENCES)}),
                       "Only curriculum resources for this audience.")
 LEVEL = QueryParam("level", _values({"type": "string", "enum": list(LEVELS)}), "Only curriculum resources of this level.")
@@ -61,6 +62,16 @@ SEARCH_PARAMS: tuple[QueryParam, ...] = (
                "Order of the result set: relevance (rank), newest (most recently added first) or year (latest "
                "first, records without a year last). The set and its counts are the same in every order."),
     *(_FILTER_PARAMS[name] for name in FILTERS),
+    QueryParam("year_from", {"type": "integer", "minimum": YEAR_BOUNDS[0], "maximum": YEAR_BOUNDS[1]},
+               "Only records of this year or later (records without a year are left out when a year range is "
+               "given). After year_to is a 400."),
+    QueryParam("year_to", {"type": "integer", "minimum": YEAR_BOUNDS[0], "maximum": YEAR_BOUNDS[1]},
+               "Only records of this year or earlier."),
+    QueryParam("from", {"type": "string", "format": "date"},
+               "YYYY-MM-DD. Only events still running on or after this day (their days overlap the range from-to); "
+               "with a date range, practices and resources are left out, as they have no dates. After `to` is a 400."),
+    QueryParam("to", {"type": "string", "format": "date"},
+               "YYYY-MM-DD. Only events that start on or before this day (see `from`)."),
     QueryParam("hint_lang", {"type": "string", "enum": list(LANGUAGES)},
                "A language to lean towards when the query is too short to tell which it is written in (the results "
                "page sends its interface language, so the page and its JSON agree)."),

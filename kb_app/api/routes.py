@@ -94,7 +94,10 @@ def _paged(data: dict[str, Any]) -> Response:
            params=SEARCH_PARAMS,
            description="Ranked published records with a snippet and `matched_by` (which of keyword, semantic and "
                        "concept search found each one, and the thesaurus labels that bridged languages), plus facet "
-                       "counts over all matches.")
+                       "counts over the result set: each facet counted with every filter but its own, so the counts "
+                       "of a facet you filter on say what ticking another of its values would add. Filters combine "
+                       "with OR within a facet and AND across facets; `year_from` / `year_to` and `from` / `to` "
+                       "(event dates) narrow the set like a filter.")
 def search() -> Response:
     params = parse_search_params(request.args, strict=True)
     data = run_search(get_session(), params)

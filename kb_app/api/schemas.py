@@ -187,12 +187,23 @@ SCHEMAS: dict[str, Any] = {
                 "properties": {"id": STR, "label": STR, "matched": STR, "labels": by_language(STR)},
                 "required": ["id", "label"]}},
             "suggestion": NULLABLE_STR,
+            "year_from": NULLABLE_INT,
+            "year_to": NULLABLE_INT,
+            "from": {"type": ["string", "null"], "format": "date"},
+            "to": {"type": ["string", "null"], "format": "date"},
         }),
         "total": {"type": "integer", "minimum": 0},
         "page": {"type": "integer", "minimum": 1},
         "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
         "results": {"type": "array", "items": ref("SearchResult")},
-        "facets": {"type": "object", "description": "Per filter, the number of matching records for each value.",
+        "facets": {"type": "object",
+                   "description": "Per facet (kind, lang, theme, country, audience, level, and year), the number of "
+                                  "records of the result set for each value, counted with every other filter applied "
+                                  "but not the facet's own (disjunctive faceting): a facet you filter on still shows "
+                                  "the counts of its other values, and adding a value to the filter adds that many "
+                                  "results. A facet without a filter of its own therefore sums to `total` (a record "
+                                  "with several themes counts once per theme); the `year` facet is counted without "
+                                  "`year_from` / `year_to` and keyed by the year as text, latest first.",
                    "additionalProperties": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}},
     }),
     "RecordPage": page_of(ref("RecordCard"), "One page of published records, in id order."),

@@ -1,30 +1,18 @@
 """The events pages: upcoming and past events with filters, and each event (or the upcoming ones) as an .ics file."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..api_errors import ApiError
 from ..countries import COUNTRY_CODES
 from ..db import get_session
-from ..discovery import record_card
+from ..discovery import date_range, record_card
 from ..event_calendar import calendar_for, list_events, local_times
 from ..models import Record
 from . import bp
 
 ICS_TYPE = "text/calendar; charset=utf-8"
-
-
-def _date_arg(name: str) -> date | None:
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(400, "invalid_parameter", _("%(name)s must be a date as YYYY-MM-DD.", name=name)) from None
 
 
 def _country_arg() -> str | None:
@@ -50,7 +38,8 @@ def _card(event: Record) -> dict:
 def events() -> str:
     """Upcoming events (soonest first) and past ones (latest first), by country and dates."""
     session = get_session()
-    filters = {"country": _country_arg(), "start": _date_arg("from"), "end": _date_arg("to")}
+    start, end = date_range(request.args)
+    filters = {"country": _country_arg(), "start": start, "end": end}
     upcoming = [_card(e) for e in list_events(session, upcoming=True, **filters)]
     past = [_card(e) for e in list_events(session, upcoming=False, **filters)]
     countries = sorted({c for c in COUNTRY_CODES if len(c) == 2})

@@ -13,7 +13,15 @@ from ..access import current_user
 from ..confirmation import ConfirmForm
 from ..countries import COUNTRY_CODES
 from ..db import get_session
-from ..discovery import FILTERS, HINT_PARAM, SearchParams, parse_search_params, record_card, run_search
+from ..discovery import (
+    FILTERS,
+    HINT_PARAM,
+    YEAR_BOUNDS,
+    SearchParams,
+    parse_search_params,
+    record_card,
+    run_search,
+)
 from ..api_errors import ApiError
 from ..i18n import country_name, language_name, resolve_ui_lang, text_dir
 from ..models import CurriculumPath, Theme
@@ -34,7 +42,7 @@ from ..statistics import (
 from ..vocabulary import (
     facet_label,
     facet_title,
-    mode_label,
+    range_title,
     sort_label,
 )
 from .charts import bar_chart
@@ -80,7 +88,8 @@ def home() -> str:
 
 
 def _facet_links(params: SearchParams, facets: dict[str, dict[str, int]], themes: dict[str, Theme]) -> list[dict[str, Any]]:
-    """Each facet with its values: label, count, whether chosen, and the link that toggles it."""
+    """Each facet with its values as checkboxes of the search form: label, count (over the results with every
+    other filter applied, so an unticked value says what ticking it adds) and whether it is ticked."""
     out = []
     for name in FILTERS:
         counts = dict(facets.get(name, {}))
@@ -89,18 +98,20 @@ def _facet_links(params: SearchParams, facets: dict[str, dict[str, int]], themes
             counts.setdefault(value, 0)
         if not counts:
             continue
-        values = []
-        for value, n in counts.items():
-            selected = value in chosen
-            new = [v for v in chosen if v != value] if selected else [*chosen, value]
-            values.append({
-                "value": value, "count": n, "selected": selected,
-                # Written in the interface language (even "Spagnolo"), so it takes the page's lang, not its own.
-                "label": facet_label(name, value, themes),
-                "href": url_for("search.results", **params.as_args(**{name: new, "page": None})),
-            })
+        values = [{
+            "value": value, "count": n, "selected": value in chosen,
+            # Written in the interface language (even "Spagnolo"), so it takes the page's lang, not its own.
+            "label": facet_label(name, value, themes),
+        } for value, n in counts.items()]
         out.append({"name": name, "title": facet_title(name), "values": values})
     return out
+
+
+def _year_links(params: SearchParams, counts: dict[str, int]) -> list[dict[str, Any]]:
+    """The years of the results (counted without the year range) with a link to that year alone."""
+    return [{"year": year, "count": n, "selected": params.year_from == params.year_to == int(year),
+             "href": url_for("search.results", **params.as_args(year_from=int(year), year_to=int(year), page=None))}
+            for year, n in counts.items()]
 
 
 def _pages(current: int, last: int) -> list[int | None]:
@@ -120,7 +131,7 @@ def results() -> str:
     params = parse_search_params(request.args, strict=False, ui_lang=ui_lang)
     session = get_session()
     themes = {t.slug: t for t in session.scalars(select(Theme))}
-    searched = bool(params.q or params.filters)
+    searched = bool(params.q or params.narrowed)
     if searched:
         _count_search()
     data = run_search(session, params) if searched else None
@@ -129,6 +140,10 @@ def results() -> str:
         {"name": name, "value": value, "title": facet_title(name), "label": facet_label(name, value, themes),
          "href": url_for("search.results", **params.as_args(**{name: [v for v in values if v != value], "page": None}))}
         for name, values in params.filters.items() for value in values
+    ] + [
+        {"name": name, "value": value, "title": range_title(name), "label": str(value),
+         "href": url_for("search.results", **params.as_args(**{name: None, "page": None}))}
+        for name, value in params.ranges.items()
     ]
     api_args = {**params.as_args(page=params.page if params.page > 1 else None), HINT_PARAM: params.ui_lang}
     return render_template(
@@ -136,9 +151,10 @@ def results() -> str:
         params=params,
         data=data,
         facets=_facet_links(params, data["facets"], themes) if data else [],
+        years=_year_links(params, data["facets"].get("year", {})) if data else [],
+        year_bounds=YEAR_BOUNDS,
         active_filters=active_filters,
-        modes=[(mode, mode_label(mode), url_for("search.results", **params.as_args(mode=mode, page=None)))
-               for mode in ("hybrid", "semantic", "keyword")],
+        clear_filters_url=url_for("search.results", **params.without_filters()),
         sorts=[(sort, sort_label(sort),
                 url_for("search.results", **params.as_args(sort=None if sort == "relevance" else sort, page=None)))
                for sort in SORTS],
