@@ -1,6 +1,8 @@
 """The search result set has an edge: counts, pages and facets are those of the records that match, in HTML and JSON."""
 from __future__ import annotations
 
+import itertools
+
 import math
 
 import pytest
@@ -128,11 +130,23 @@ def search(client: FlaskClient, **args: object) -> dict:
     return response.get_json()
 
 
-def test_ticking_two_languages_gives_their_union_and_keeps_every_language_counted(corpus_client: FlaskClient) -> None:
-    everything = search(corpus_client, q="microcredito", per_page=100)
+_addresses = itertools.count(1)
+
+
+@pytest.fixture()
+def own_client(corpus_app: Flask) -> FlaskClient:
+    """A client from an address of its own: these tests send many requests, and must not use up the rate
+    limits (per address and minute) that the other tests of the shared corpus app count on."""
+    client = corpus_app.test_client()
+    client.environ_base["REMOTE_ADDR"] = f"198.18.0.{next(_addresses) % 250 + 1}"
+    return client
+
+
+def test_ticking_two_languages_gives_their_union_and_keeps_every_language_counted(own_client: FlaskClient) -> None:
+    everything = search(own_client, q="microcredito", per_page=100)
     counts = everything["facets"]["lang"]
     first, second = sorted(counts, key=lambda lang: -counts[lang])[:2]
-    both = search(corpus_client, q="microcredito", lang=[first, second], per_page=100)
+    both = search(own_client, q="microcredito", lang=[first, second], per_page=100)
     assert both["total"] == counts[first] + counts[second]
     assert {r["lang"] for r in both["results"]} == {first, second}
     assert {r["id"] for r in both["results"]} == {r["id"] for r in everything["results"] if r["lang"] in (first, second)}
@@ -142,10 +156,10 @@ def test_ticking_two_languages_gives_their_union_and_keeps_every_language_counte
     assert sum(both["facets"]["kind"].values()) == both["total"]
 
 
-def test_each_facet_is_counted_with_the_other_facets_filters(corpus_client: FlaskClient) -> None:
-    practices = search(corpus_client, q="microcredito", kind="practice")
-    spanish_practices = search(corpus_client, q="microcredito", kind="practice", lang="es")
-    spanish = search(corpus_client, q="microcredito", lang="es")
+def test_each_facet_is_counted_with_the_other_facets_filters(own_client: FlaskClient) -> None:
+    practices = search(own_client, q="microcredito", kind="practice")
+    spanish_practices = search(own_client, q="microcredito", kind="practice", lang="es")
+    spanish = search(own_client, q="microcredito", lang="es")
     assert spanish_practices["total"] == practices["facets"]["lang"]["es"] == spanish["facets"]["kind"]["practice"]
     assert spanish_practices["facets"]["lang"] == practices["facets"]["lang"]
     assert spanish_practices["facets"]["kind"] == spanish["facets"]["kind"]
@@ -158,41 +172,41 @@ def test_each_facet_is_counted_with_the_other_facets_filters(corpus_client: Flas
     ({"from": "2026-13-01"}, "from"), ({"to": "next week"}, "to"), ({"from": "2027-05-01", "to": "2027-04-01"}, "to"),
 ])
 def test_unknown_countries_bad_years_and_bad_dates_are_refused_naming_the_parameter(
-        corpus_client: FlaskClient, args: dict, name: str) -> None:
-    response = corpus_client.get("/api/v1/search", query_string={"q": "microcredito", **args})
+        own_client: FlaskClient, args: dict, name: str) -> None:
+    response = own_client.get("/api/v1/search", query_string={"q": "microcredito", **args})
     assert response.status_code == 400
     error = response.get_json()["error"]
     assert error["code"] == "invalid_parameter" and error["message"].startswith(f"{name}")
 
 
-def test_eu_is_a_country_filter(corpus_client: FlaskClient) -> None:
-    assert corpus_client.get("/api/v1/search?q=microcredito&country=eu").status_code == 200
+def test_eu_is_a_country_filter(own_client: FlaskClient) -> None:
+    assert own_client.get("/api/v1/search?q=microcredito&country=eu").status_code == 200
 
 
-def test_a_year_range_narrows_the_set_to_what_the_year_facet_counted(corpus_client: FlaskClient) -> None:
-    everything = search(corpus_client, q="microcredito", per_page=100)
+def test_a_year_range_narrows_the_set_to_what_the_year_facet_counted(own_client: FlaskClient) -> None:
+    everything = search(own_client, q="microcredito", per_page=100)
     years = {int(y): n for y, n in everything["facets"]["year"].items()}
     assert len(years) > 2 and list(everything["facets"]["year"]) == sorted(everything["facets"]["year"], reverse=True)
     low, high = sorted(years)[1], sorted(years)[-2]
-    ranged = search(corpus_client, q="microcredito", year_from=low, year_to=high, per_page=100)
+    ranged = search(own_client, q="microcredito", year_from=low, year_to=high, per_page=100)
     assert ranged["total"] == sum(n for y, n in years.items() if low <= y <= high) < everything["total"]
     assert all(low <= r["year"] <= high for r in ranged["results"])
     assert sum(ranged["facets"]["lang"].values()) == ranged["total"]
     assert ranged["facets"]["year"] == everything["facets"]["year"], "the year facet ignores the year range"
     assert ranged["query"]["year_from"] == low and ranged["query"]["year_to"] == high
-    only_from = search(corpus_client, q="microcredito", year_from=high, per_page=100)
+    only_from = search(own_client, q="microcredito", year_from=high, per_page=100)
     assert only_from["total"] == sum(n for y, n in years.items() if y >= high)
 
 
-def test_a_date_range_keeps_the_events_that_overlap_it(corpus_client: FlaskClient) -> None:
+def test_a_date_range_keeps_the_events_that_overlap_it(own_client: FlaskClient) -> None:
     # The Rome exchange (in Italian and English) runs 16-18 March 2026; the Brussels conference is on 11 March 2027.
-    middle_day = search(corpus_client, q="microcredito migranti", **{"from": "2026-03-17", "to": "2026-03-17"})
+    middle_day = search(own_client, q="microcredito migranti", **{"from": "2026-03-17", "to": "2026-03-17"})
     assert {r["external_id"] for r in middle_day["results"]} == {"ev-it-exchange-rome", "ev-en-exchange-rome"}
-    march = search(corpus_client, q="conferenza", **{"from": "2027-03-01", "to": "2027-03-31"})
+    march = search(own_client, q="conferenza", **{"from": "2027-03-01", "to": "2027-03-31"})
     assert {r["external_id"] for r in march["results"]} == {"ev-fr-conference-brussels"}
     assert march["facets"]["kind"] == {"event": march["total"]}
-    later = search(corpus_client, q="conferenza", kind="event", per_page=50, **{"from": "2027-03-01"})
-    every = search(corpus_client, q="conferenza", kind="event", per_page=50)
+    later = search(own_client, q="conferenza", kind="event", per_page=50, **{"from": "2027-03-01"})
+    every = search(own_client, q="conferenza", kind="event", per_page=50)
     assert 0 < later["total"] < every["total"]
     assert "ev-it-conference-rome" not in {r["external_id"] for r in later["results"]}  # 18 February 2027
     assert later["query"]["from"] == "2027-03-01" and later["query"]["to"] is None

@@ -1,12 +1,15 @@
 """The operator pages for searching and browsing, through the Flask test client over the shipped corpus."""
 from __future__ import annotations
 
+import itertools
+
 import json
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import lxml.html
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -136,42 +139,54 @@ def test_a_facet_filters_the_results_to_the_count_it_showed(corpus_client: Flask
     assert total_shown(submit(corpus_client, filtered)) == total_shown(doc)
 
 
-def test_ticking_two_languages_gives_their_union_and_the_others_keep_their_counts(corpus_client: FlaskClient) -> None:
-    doc = page(corpus_client.get("/search?q=microcredito+per+donne", headers={"Accept-Language": "en"}))
+_addresses = itertools.count(1)
+
+
+@pytest.fixture()
+def own_client(corpus_app: Flask) -> FlaskClient:
+    """A client from an address of its own: these tests send many requests, and must not use up the rate
+    limits (per address and minute) that the other tests of the shared corpus app count on."""
+    client = corpus_app.test_client()
+    client.environ_base["REMOTE_ADDR"] = f"198.51.100.{next(_addresses) % 250 + 1}"
+    return client
+
+
+def test_ticking_two_languages_gives_their_union_and_the_others_keep_their_counts(own_client: FlaskClient) -> None:
+    doc = page(own_client.get("/search?q=microcredito+per+donne", headers={"Accept-Language": "en"}))
     counts = {lang: facet_count(box) for lang, box in facet_boxes(doc, "lang").items()}
     first, second = sorted(counts, key=lambda lang: -counts[lang])[:2]
     for lang in (first, second):
         facet_boxes(doc, "lang")[lang].set("checked", "checked")
     assert doc.xpath('//button[@form="search-form"][@type="submit"]')[0].text_content().strip() == "Apply filters"
 
-    both = submit(corpus_client, doc)
+    both = submit(own_client, doc)
     assert total_shown(both).startswith(f"{counts[first] + counts[second]} results")
     assert {lang: facet_count(box) for lang, box in facet_boxes(both, "lang").items()} == counts
     assert {lang for lang, box in facet_boxes(both, "lang").items() if box.get("checked") is not None} == {first, second}
     twin = both.xpath('//link[@rel="alternate"][@type="application/json"]')[0].get("href")
     assert sorted(parse_qs(urlsplit(twin).query)["lang"]) == sorted([first, second])
-    assert corpus_client.get(twin).get_json()["total"] == counts[first] + counts[second]
+    assert own_client.get(twin).get_json()["total"] == counts[first] + counts[second]
     titles = {card.xpath('.//*[contains(@class, "card-title")]')[0].get("lang") for card in result_cards(both)}
     assert titles <= {first, second}
 
     # "Clear filters" is the same search with no filter.
     clear = both.xpath('//a[@class="clear-filters"]')[0]
     assert parse_qs(urlsplit(clear.get("href")).query) == {"q": ["microcredito per donne"]}
-    assert total_shown(page(corpus_client.get(clear.get("href")))) == total_shown(doc)
+    assert total_shown(page(own_client.get(clear.get("href")))) == total_shown(doc)
 
 
-def test_a_new_search_keeps_the_order_and_page_size(corpus_client: FlaskClient) -> None:
-    doc = page(corpus_client.get("/search?q=microcredito&sort=year&per_page=20&lang=it"))
+def test_a_new_search_keeps_the_order_and_page_size(own_client: FlaskClient) -> None:
+    doc = page(own_client.get("/search?q=microcredito&sort=year&per_page=20&lang=it"))
     again = dict(submitted(doc, q="fondo di garanzia"))
     assert again["sort"] == "year" and again["per_page"] == "20" and again["lang"] == "it"
 
 
-def test_a_year_range_narrows_the_results_to_the_years_counted(corpus_client: FlaskClient) -> None:
-    doc = page(corpus_client.get("/search?q=microcredito", headers={"Accept-Language": "en"}))
+def test_a_year_range_narrows_the_results_to_the_years_counted(own_client: FlaskClient) -> None:
+    doc = page(own_client.get("/search?q=microcredito", headers={"Accept-Language": "en"}))
     years = {int(a.get("data-year")): int(text(a.xpath('.//span[@class="count"]')[0]))
              for a in doc.xpath('//a[@data-year]')}
     low, high = sorted(years)[1], sorted(years)[-2]
-    ranged = submit(corpus_client, doc, year_from=str(low), year_to=str(high))
+    ranged = submit(own_client, doc, year_from=str(low), year_to=str(high))
     assert total_shown(ranged).startswith(f"{sum(n for y, n in years.items() if low <= y <= high)} result")
     shown = [int(text(y)) for y in ranged.xpath('//ol[contains(@class, "results-list")]//span[@class="meta-year"]')]
     assert shown and all(low <= y <= high for y in shown)
@@ -179,20 +194,20 @@ def test_a_year_range_narrows_the_results_to_the_years_counted(corpus_client: Fl
     assert any(text(chip).startswith(f"Year from: {low}") for chip in ranged.xpath('//div[@class="active-filters"]//a'))
 
 
-def test_an_event_date_range_shows_only_the_events_of_those_days(corpus_client: FlaskClient) -> None:
-    doc = page(corpus_client.get("/search?q=conferenza", headers={"Accept-Language": "en"}))
+def test_an_event_date_range_shows_only_the_events_of_those_days(own_client: FlaskClient) -> None:
+    doc = page(own_client.get("/search?q=conferenza", headers={"Accept-Language": "en"}))
     assert len(result_cards(doc)) > 3
-    march = submit(corpus_client, doc, **{"from": "2027-03-01", "to": "2027-03-31"})
+    march = submit(own_client, doc, **{"from": "2027-03-01", "to": "2027-03-31"})
     cards = result_cards(march)
     assert total_shown(march).startswith("1 result") and len(cards) == 1
     assert "Bruxelles" in text(cards[0]) or "belge" in text(cards[0])
     assert march.xpath('//input[@name="from"][@type="date"]')[0].get("value") == "2027-03-01"
 
 
-def test_unknown_countries_bad_years_and_bad_dates_get_an_error_page_naming_them(corpus_client: FlaskClient) -> None:
+def test_unknown_countries_bad_years_and_bad_dates_get_an_error_page_naming_them(own_client: FlaskClient) -> None:
     for args, name in (("country=ZZ", "country"), ("year_from=abc", "year_from"), ("year_from=2022&year_to=2020", "year_to"),
                        ("from=2027-02-30", "from"), ("from=2027-03-01&to=2027-02-01", "to")):
-        response = corpus_client.get(f"/search?q=credito&{args}", headers={"Accept-Language": "en"})
+        response = own_client.get(f"/search?q=credito&{args}", headers={"Accept-Language": "en"})
         assert response.status_code == 400, args
         message = text(lxml.html.fromstring(response.get_data(as_text=True)).xpath('//p[@class="error-message"]')[0])
         assert message.startswith(name), (args, message)
