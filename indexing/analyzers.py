@@ -78,6 +78,7 @@ def _stopwords(lang: str) -> frozenset[str]:
 # "arabic" on kb eval (2026-12-08, keyword nDCG@10 on the Arabic queries 0.696 against 0.686-0.689,
 # hybrid equal at 0.767; Snowball gives the two common spellings of one word, الصغيرة and الصغيره, two stems).
 SNOWBALL_ALGORITHMS: dict[str, str] = {"it": "italian", "en": "english", "fr": "french", "es": "spanish", "de": "german"}
+MIN_STEM_LETTERS = 3
 _per_thread = threading.local()
 
 
@@ -113,7 +114,10 @@ def normalise_term(lang: str, word: str) -> str | None:
         return None
     if lang == "ar" or word.isdigit():
         return word
-    return _stemmer(lang).stemWord(word)
+    stem = _stemmer(lang).stemWord(word)
+    # A stem of one or two letters joins unrelated short words and acronyms (German Snowball makes the tax
+    # "IAE" "ia", as it is in "type Ia"; French "via" and "vie" both "vi"): such a word is kept whole.
+    return stem if len(stem) >= MIN_STEM_LETTERS else word
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 # stemmers, stop lists, accent folding, Arabic normalisation). Bump it with any change to either: an index
 # saved with another version is rebuilt from the database at start, as one from another encoder is.
 # 1: indexes saved before the version was (Whoosh's Snowball ports; some without an event's programme, 50e6f57).
-# 2: PyStemmer's Snowball stemmers.
-INDEXED_TEXT_VERSION = 2
+# 2: PyStemmer's Snowball stemmers. 3: a stem keeps at least three letters (analyzers.MIN_STEM_LETTERS).
+INDEXED_TEXT_VERSION = 3
 UNVERSIONED_INDEX = 1  # what an index that saved no version holds
 
 

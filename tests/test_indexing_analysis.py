@@ -100,3 +100,11 @@ def test_snowball_stemmers_join_the_forms_a_searcher_uses():
     assert terms_of("it", "imprenditrici") == terms_of("it", "imprenditrice")
     assert terms_of("en", "loans") == terms_of("en", "loan")
     assert terms_of("fr", "entreprises") == terms_of("fr", "entreprise")
+
+
+def test_a_stem_of_under_three_letters_keeps_the_word_whole():
+    # German Snowball would make the Spanish tax acronym "IAE" (a German label of it) "ia", the "Ia" of a supernova.
+    assert terms_of("de", "IAE") == ["iae"] and terms_of("de", "Ia") == ["ia"]
+    assert terms_of("fr", "via") != terms_of("fr", "vie")
+    thesaurus = Thesaurus.from_jsonl("corpus/thesaurus.jsonl")
+    assert thesaurus.detect("naine blanche supernova de type Ia", "fr") == []
