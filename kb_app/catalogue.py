@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .kinds import EVENT_DETAIL_FIELDS, FIELD_ORDER, STORED_FIELDS, kind_of
+from .kinds import EVENT_DETAIL_FIELDS, FIELD_ORDER, STORED_FIELDS, allowed_fields, kind_of
 from .models import (
     Module,
     Organisation,
@@ -163,7 +163,8 @@ def to_interchange(record: Record) -> dict[str, Any]:
         out["position"] = record.position
     if record.translation_of is not None:
         out["translation_of"] = record.translation_of.external_id
-    return {k: out[k] for k in FIELD_ORDER if out.get(k) not in (None, "", [])}
+    allowed = allowed_fields(record.kind)  # a column another kind uses is not this record's to export
+    return {k: out[k] for k in FIELD_ORDER if k in allowed and out.get(k) not in (None, "", [])}
 
 
 def language_versions(session: Session, record: Record) -> list[Record]:

@@ -66,6 +66,22 @@ def one_line(text: Any) -> str:
     return _SPACES.sub(" ", "" if text is None else str(text)).strip()
 
 
+def event_card_fields(record: Any) -> dict[str, Any]:
+    """What a citation needs of an event beyond the shared card: the day it starts (and its year, the date a
+    reference manager sorts by) and where. Empty for a record of another kind."""
+    starts = getattr(record, "starts_at", None)
+    if not starts:
+        return {}
+    fields: dict[str, Any] = {"event_date": starts[:10], "event_place": record.city or record.venue}
+    if not record.year:
+        fields["year"] = int(starts[:4])
+    return fields
+
+
+def _date_parts(day: str) -> list[int]:
+    return [int(part) for part in day.split("-")]
+
+
 def csl_item(card: dict[str, Any], *, note: str | None = None, genre: str | None = None) -> dict[str, Any]:
     """A CSL-JSON item (what citeproc processors and Zotero read); the organisation is the (institutional) author."""
     item: dict[str, Any] = {
@@ -81,6 +97,10 @@ def csl_item(card: dict[str, Any], *, note: str | None = None, genre: str | None
         item["publisher"] = card["organisation"]
     if card.get("year"):
         item["issued"] = {"date-parts": [[int(card["year"])]]}
+    if card.get("event_date"):
+        item["event-date"] = {"date-parts": [_date_parts(card["event_date"])]}
+        if card.get("event_place"):
+            item["event-place"] = card["event_place"]
     if card.get("country"):
         item["publisher-place"] = ", ".join(p for p in (card.get("city"), country_name(card["country"], "en")) if p)
     if card.get("summary"):
@@ -113,6 +133,10 @@ def ris_entry(card: dict[str, Any], *, note: str | None = None) -> list[str]:
         lines += [_ris_line("AU", card["organisation"]), _ris_line("PB", card["organisation"])]
     if card.get("year"):
         lines.append(_ris_line("PY", card["year"]))
+    if card.get("event_date"):
+        lines.append(_ris_line("DA", card["event_date"].replace("-", "/")))
+        if card.get("event_place"):
+            lines.append(_ris_line("CY", card["event_place"]))
     lines += [_ris_line("LA", card["lang"]), _ris_line("UR", card["url"])]
     if card.get("summary"):
         lines.append(_ris_line("AB", card["summary"]))

@@ -162,3 +162,33 @@ def test_an_editor_corrects_a_published_record_and_search_follows(app: Flask) ->
     blanked = editor.post(f"/submit/{record_id}/edit", data={**PRACTICE, "method": "", "organisation": "enm",
                                                               "save": "1"}).get_data(as_text=True)
     assert "Needed before the practice can be sent for review." in blanked
+
+
+EVENT = {"lang": "it", "title": "Conferenza nazionale sul microcredito", "summary": "Una giornata di confronto.",
+         "body": "Operatori e decisori discutono i risultati della rete.", "event_type": "conference",
+         "country": "IT", "city": "Roma", "venue": "Sala Tevere, Via Po 1", "starts_at": "2027-02-18 09:30",
+         "ends_at": "2027-02-18 17:00", "timezone": "Europe/Rome", "audiences": ["press"],
+         "programme": "2027-02-18 10:00 | Apertura | Anna Bianchi | it\n2027-02-18 11:00 | Tavola rotonda | | it"}
+
+
+def test_an_edited_events_diff_shows_its_programme_start_and_venue_readably(app: Flask) -> None:
+    partner = signed_in(app, "ana@example.org", "partner", "enm")
+    editor = signed_in(app, "ed@example.org", "editor")
+    response = partner.post("/submit/new?kind=event", data={**EVENT, "save": "1"})
+    record_id = int(re.search(r"/submit/(\d+)", response.headers["Location"])[1])
+    assert partner.post(f"/submit/{record_id}/send").status_code == 302
+    editor.post(f"/review/{record_id}/request-changes", data={"comment": "Orari da rivedere."})
+    edited = {**EVENT, "venue": "Sala Aniene, Via Po 1", "starts_at": "2027-02-18 09:00",
+              "programme": "2027-02-18 10:00 | Apertura | Anna Bianchi | it\n"
+                           "2027-02-18 11:30 | Tavola rotonda sul credito | Marco Verdi | it"}
+    assert partner.post(f"/submit/{record_id}/edit", data={**edited, "save": "1"}).status_code == 302
+    partner.post(f"/submit/{record_id}/send")
+
+    diff = editor.get(f"/review/{record_id}?ui=en").get_data(as_text=True).split('id="compare"', 1)[1]
+    assert "Venue" in diff and "Sala <del>Tevere</del><ins>Aniene</ins>, Via Po 1" in diff
+    assert "Starts" in diff and "2027-02-18 09:<del>30</del><ins>00</ins>" in diff
+    assert "Programme" in diff and "2027-02-18 10:00 | Apertura | Anna Bianchi | it" in diff  # session by session
+    assert "2027-02-18 11:<del>00</del><ins>30</ins> | Tavola rotonda <ins>sul credito </ins>|" in diff
+    assert "<ins> Marco Verdi </ins>| it" in diff
+    assert "&#39;start&#39;" not in diff and "{&#39;" not in diff  # no Python dicts shown
+    assert "Ends" not in diff and "Time zone" not in diff  # only what changed is listed

@@ -11,11 +11,14 @@ import pytest
 import rispy
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source.json import CiteProcJSON
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from conftest import FreshDatabase, dispose, make_app
 from kb_app.cli import initialise
 from kb_app.db import get_session
+from kb_app.importer import import_records
 from kb_app.models import Record
 from test_html_lists import KB, add_people_and_records, add_record, new_list, sign_in
 
@@ -167,3 +170,44 @@ def test_unknown_export_format_is_a_404_in_the_shared_shape(exported: Exported) 
     response = exported.client.get(f"/lists/{exported.list_id}/export.json", query_string={"token": exported.token})
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
+
+
+EVENT = {"id": "ev-es-901", "kind": "event", "lang": "es", "title": "Conferencia nacional sobre microcrédito en Madrid",
+         "summary": "Una jornada con operadores, ONG y personas migrantes.", "body": "Programa y conclusiones.",
+         "event_type": "conference", "organisation": "Acción contra el Hambre", "country": "ES", "city": "Madrid",
+         "venue": "Casa Árabe, Calle de Alcalá 62", "starts_at": "2027-04-15 09:30", "ends_at": "2027-04-15 17:30",
+         "timezone": "Europe/Madrid",
+         "programme": [{"start": "2027-04-15 10:00", "title": "Mesa redonda", "speakers": "Nantik Lum"}]}
+
+
+def test_an_event_goes_on_a_reading_list_and_out_in_every_export_format(app: Flask) -> None:
+    kb = add_people_and_records(app)
+    with app.app_context():
+        import_records(get_session(), json.dumps(EVENT) + "\n")
+        event_id = get_session().scalar(select(Record.id).where(Record.external_id == "ev-es-901"))
+    client = sign_in(app.test_client(), kb.trainer)
+    list_id = new_list(client, "Conferences to attend", notes_lang="en")
+    add_record(client, list_id, event_id, note="Register early.")
+    add_record(client, list_id, kb.records["pr-it-901"])
+    data = client.get(f"/lists/{list_id}.json").get_json()
+    assert [e["record"]["kind"] for e in data["entries"]] == ["event", "practice"]
+
+    def get(fmt: str) -> str:
+        response = client.get(f"/lists/{list_id}/export.{fmt}")
+        assert response.status_code == 200, (fmt, response.text)
+        return response.text
+
+    markdown = get("md")
+    assert "1. **[Conferencia nacional sobre microcrédito en Madrid]" in markdown
+    assert "Acción contra el Hambre · Madrid, Spain · 2027 · Spanish · Event" in markdown
+    assert "*Note:* Register early." in markdown
+    row = next(csv.DictReader(io.StringIO(get("csv").removeprefix("\ufeff"))))
+    assert (row["title"], row["kind"], row["year"], row["note"]) == (EVENT["title"], "event", "2027", "Register early.")
+    ris = rispy.loads(get("ris"))[0]
+    assert (ris["type_of_reference"], ris["title"], ris["year"]) == ("CONF", EVENT["title"], "2027")
+    assert ris["place_published"] == "Madrid" and ris["date"] == "2027/04/15"
+    item = json.loads(get("csl.json"))[0]
+    assert (item["type"], item["title"]) == ("event", EVENT["title"])
+    assert item["event-date"] == {"date-parts": [[2027, 4, 15]]} and item["event-place"] == "Madrid"
+    handout = client.get(f"/lists/{list_id}/handout").text
+    assert EVENT["title"] in handout and EVENT["summary"] in handout and "Register early." in handout

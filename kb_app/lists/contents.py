@@ -7,6 +7,7 @@ from flask import url_for
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from ..citation import event_card_fields
 from ..discovery import record_card
 from ..list_access import can_edit, token_matches
 from ..models import ReadingList, ReadingListItem, Record, User
@@ -16,8 +17,9 @@ EXPORT_FORMATS = ("md", "csv", "ris", "csl.json")
 
 
 def entry_card(record: Record) -> dict[str, Any]:
-    """The fields of a listed record that pages, exports and citations need: the shared card plus its web site."""
-    return {**record_card(record), "summary": record.summary or "", "web_site": record.url}
+    """The fields of a listed record that pages, exports and citations need: the shared card plus its web site
+    (and an event's date and place)."""
+    return {**record_card(record), **event_card_fields(record), "summary": record.summary or "", "web_site": record.url}
 
 
 def list_entries(reading_list: ReadingList, *, for_owner: bool) -> list[dict[str, Any]]:
