@@ -47,7 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for noisy in ("alembic", "sentence_transformers", "httpx", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
-    from . import attachment_files, bidi, db, i18n, notifications, rate_limit, request_limits, richtext, search_service
+    from . import attachment_files, bidi, db, i18n, notifications, rate_limit, request_limits, search_service
     from . import security, templating
     from .cors import add_cors_headers
     from .documents import reading
@@ -63,8 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     request_limits.init_app(app)
     rate_limit.init_app(app)
     i18n.init_app(app)
-    richtext.init_app(app)
-    templating.init_app(app)  # template filters and the helpers every page may call
+    templating.init_app(app)  # every template filter and helper, the blueprints' and documents' too
     attachment_files.init_app(app)
     # App-wide, so that unknown /api/ paths and their errors are readable cross-origin too.
     app.after_request(add_cors_headers)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask import Flask
 from markupsafe import Markup, escape
 
 PARAGRAPH = "paragraph"
@@ -113,8 +112,3 @@ def code_spans(text: str | None) -> Markup:
         last = match.end()
     return out + escape((text or "")[last:])
 
-
-def init_app(app: Flask) -> None:
-    """Templates render stored text with the `rich_text` macro of templates/_text.html, which reads these blocks."""
-    app.add_template_filter(text_blocks, "text_blocks")
-    app.add_template_filter(code_spans, "code_spans")

@@ -111,6 +111,11 @@ def action_label(action: str | None) -> str:
     }.get(action or "", action or "")
 
 
+def frequency_label(frequency: str) -> str:
+    """How often a saved search's digest is sent, in the interface language."""
+    return {"daily": _("Daily"), "weekly": _("Weekly")}.get(frequency, frequency)
+
+
 def role_label(role: str | None) -> str:
     return {"admin": _("Administrator"), "editor": _("Editor"), "partner": _("Partner"),
             "trainer": _("Trainer"), "learner": _("Learner")}.get(role or "", role or "")

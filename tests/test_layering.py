@@ -42,3 +42,14 @@ def test_only_the_factory_imports_blueprints() -> None:
     reaching = [f"{path.name} imports {name}" for path in PACKAGE.glob("*.py") if path.name != "__init__.py"
                 for name in _imported_packages(path) & BLUEPRINTS]
     assert not reaching, "; ".join(reaching)
+
+
+TEMPLATE_HOOKS = ("context_processor", "template_filter", "template_global", "template_test", "add_template_")
+
+
+def test_only_templating_registers_template_filters_and_helpers() -> None:
+    """One place (kb_app/templating.py init_app) gives templates their filters and helpers; a blueprint or module
+    that registers its own hides from create_app what every page is given."""
+    registering = [str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py") if path.name != "templating.py"
+                   and any(hook in path.read_text(encoding="utf-8") for hook in TEMPLATE_HOOKS)]
+    assert not registering, "register them in kb_app/templating.py init_app: " + ", ".join(sorted(registering))

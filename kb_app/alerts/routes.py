@@ -1,13 +1,11 @@
 """Saving a search for e-mail digests from the results page, and the page listing one's saved searches."""
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import parse_qs
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import HiddenField, SelectField
@@ -19,32 +17,13 @@ from ..api_errors import ApiError
 from ..following import describe
 from ..i18n import resolve_ui_lang
 from ..models import SavedSearch
+from ..vocabulary import frequency_label
 from . import bp
-
-
-def frequency_label(frequency: str) -> str:
-    return {"daily": _("Daily"), "weekly": _("Weekly")}.get(frequency, frequency)
 
 
 class SaveSearchForm(FlaskForm):
     search = HiddenField()
     frequency = SelectField(choices=[], validate_choice=False)
-
-
-def save_search_panel() -> dict[str, Any] | None:
-    """What the results page's "e-mail me new records" form needs; None for visitors who are not signed in."""
-    if "alerts_panel" not in g:
-        user = current_user()
-        g.alerts_panel = None if user is None else {
-            "action": url_for("alerts.create"), "csrf_token": generate_csrf(),
-            "search": request.query_string.decode("utf-8", "replace"),
-            "frequencies": [(f, frequency_label(f)) for f in FREQUENCIES]}
-    return g.alerts_panel
-
-
-@bp.app_context_processor
-def _alert_helpers() -> dict[str, Any]:
-    return {"save_search_panel": save_search_panel}
 
 
 @bp.post("/alerts")

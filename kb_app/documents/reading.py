@@ -27,7 +27,6 @@ from ..uploads import stored_path
 from .extract import DOCUMENT_TYPES, Extracted, Limits
 from .isolation import Outcome, extract_isolated
 from .prefill import draft_fields
-from .vocabulary import text_status_label
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=10)
@@ -250,7 +249,6 @@ def limits_from_config(config: Any) -> Limits:
 def init_app(app: Flask) -> None:
     reader = TextReader(Path(app.config["KB_DATA_DIR"]), app.extensions["kb_sessions"], limits_from_config(app.config))
     app.extensions["kb_text_reader"] = reader
-    app.context_processor(lambda: {"text_status_label": text_status_label})
 
     @app.before_request
     def _read_left_over_files_once() -> None:

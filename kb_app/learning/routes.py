@@ -14,7 +14,6 @@ from ..i18n import resolve_ui_lang
 from ..models import CurriculumPath, Module
 from ..progress import (
     ProgressError,
-    Step,
     enrol,
     find_module,
     find_path,
@@ -25,20 +24,6 @@ from ..progress import (
 )
 from ..self_checks import FIELD_PREFIX, SelfCheckError, UnansweredQuestions, questions, record_attempt, score_answers
 from . import bp
-
-
-def step_url(step: Step, path: CurriculumPath) -> str:
-    """The page of a next step: the resource, the module's self-check, or the certificate."""
-    if step.kind == "resource" and step.record is not None:
-        return url_for("records.show", record_id=step.record.id)
-    if step.kind == "self_check" and step.module is not None:
-        return url_for("learning.self_check", slug=step.module.slug)
-    return url_for("learning.certificate", slug=path.slug)
-
-
-@bp.app_context_processor
-def _helpers() -> dict[str, Any]:
-    return {"learning_step_url": step_url}
 
 
 def _path_or_404(slug: str) -> CurriculumPath:
