@@ -10,8 +10,9 @@ weight a concept hit must carry), then runs, in hybrid mode through the real eng
   median `total` as a share of the catalogue;
 - the out-of-domain probe (corpus/eval/out_of_domain.jsonl): the share of queries with `total` 0.
 
-Semantic mode has its own absolute floor (`semantic_min_score`): with the chosen hybrid point it is
-swept over --semantic in semantic mode, and the highest floor (the tightest set) keeping grade-2
+Semantic mode has its own absolute floor (`semantic_min_score`; its set also holds the records
+carrying the query's concepts, ranked by cosine): with the chosen hybrid point it is swept over
+--semantic in semantic mode, and the highest floor (the tightest set) keeping grade-2
 Recall@100 >= --min-recall (or, if none does, the best grade-2 Recall@100 of the sweep) is chosen.
 
 Among the points with grade-2 Recall@100 >= --min-recall and an out-of-domain share >= --min-ood,
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="target_group_boost values (the intent boost of records about a group the query names)")
     parser.add_argument("--target-focus", type=_floats, default=_floats("1"),
                         help="target_group_focus values (how sharply the boost favours records about the group)")
-    parser.add_argument("--semantic", type=_floats, default=_floats("0.3,0.32,0.34,0.36,0.4,0.44,0.48,0.52"),
+    parser.add_argument("--semantic", type=_floats, default=_floats("0.32,0.36,0.4,0.44,0.46,0.48,0.5,0.52,0.54"),
                         help="semantic_min_score values (the absolute floor of semantic mode)")
     parser.add_argument("--min-recall", type=float, default=0.95)
     parser.add_argument("--min-ood", type=float, default=0.95)

@@ -76,12 +76,13 @@ class EngineSettings:
     # Chosen on 2026-12-07 with the shipped encoder: grade-2 Recall@100 0.950, 95.8% of the
     # out-of-domain probe at total 0, median total 19% of the catalogue (bench/README.md).
     dense_min_score: float = 0.52
-    # Semantic mode ("Meaning") has only the dense leg and its own absolute floor: the bundled
-    # encoder scores many good answers to Arabic queries below 0.5, so the hybrid floor (where the
-    # concept and keyword legs bring those back) cut grade-2 Recall@100 to 0.76 there. 0.32 is the
-    # highest floor at the best grade-2 Recall@100 the shared relative floor allows (0.928, OOD at 0
-    # 0.50; bench/tune_floors.py, bench/README.md).
-    semantic_min_score: float = 0.32
+    # Semantic mode ("Meaning") ranks by cosine alone, over the records passing its own absolute floor
+    # and the shared relative one plus those carrying the query's concepts (see _bounded): the bundled
+    # encoder scores many good answers to Arabic queries below 0.5, and their concepts bring them in.
+    # 0.50 is the highest floor keeping grade-2 Recall@100 >= 0.95 (0.955; nDCG@10 0.660, OOD at 0
+    # 0.917, median total 20% of the catalogue; bench/tune_floors.py, bench/README.md, 2026-12-08).
+    # A relative floor of its own did not pay: below 0.7 it widens the set, above it recall drops.
+    semantic_min_score: float = 0.50
     dense_relative_floor: float = 0.7
     keyword_min_score: float = 0.47
     concept_min_score: float = 0.0  # 0: a concept match is kept whatever its cosine
@@ -725,6 +726,13 @@ class SearchEngine:
             absolute = s.dense_min_score if mode == "hybrid" else s.semantic_min_score
             floor = max(absolute, s.dense_relative_floor * legs.best_cosine)
             lists["semantic"] = [(rid, score) for rid, score in legs.dense if score >= floor]
+            if mode == "semantic":
+                # A record carrying the query's concepts is in the set whatever its cosine (the set's
+                # definition, issue 15), still ranked by meaning: by its cosine, those without one last.
+                kept = {rid for rid, _ in lists["semantic"]}
+                cosine = dict(legs.dense)
+                extra = [(rid, cosine.get(rid, 0.0)) for rid, _ in concept if rid not in kept]
+                lists["semantic"] = sorted(lists["semantic"] + extra, key=lambda item: -item[1])
         if mode == "hybrid":
             lists["concept"] = concept
             ranked = self._intent_first(rrf_fuse(lists, s.rrf_k, self._weights()), legs.matches)

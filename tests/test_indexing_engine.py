@@ -518,6 +518,20 @@ def test_a_stricter_floor_only_cuts_the_result_set(tmp_path, thesaurus_path):
     assert strict == [rid for rid in loose if rid in strict], "the floor cuts the tail; the order stays"
 
 
+def test_a_search_by_meaning_keeps_the_records_of_the_query_concept_below_its_floor(tmp_path, thesaurus_path):
+    engine = SearchEngine.open(tmp_path / "index", thesaurus_path=thesaurus_path,
+                               settings=EngineSettings(semantic_min_score=0.99))  # no record reaches it by cosine
+    engine.upsert(CORPUS)
+    found = search(engine, "Bürgschaftsfonds", mode="semantic", ui_lang="de", per_page=100)
+    engine.settings.semantic_min_score = 0.0
+    by_cosine = ids(search(engine, "Bürgschaftsfonds", mode="semantic", ui_lang="de", per_page=100))
+    engine.close()
+    # The records naming a guarantee fund (the Italian, German and French practices), in the order of their cosine.
+    assert set(ids(found)) == {1, 3, 10} and found.total == 3
+    assert ids(found) == [rid for rid in by_cosine if rid in (1, 3, 10)]
+    assert all(hit.matched_by["concept"] for hit in found.hits)
+
+
 def _other_model(folder: Path) -> str:
     """A tiny static-embedding sentence-transformers model (another model, another dimension)."""
     from sentence_transformers import SentenceTransformer
