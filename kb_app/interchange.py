@@ -11,7 +11,7 @@ from .countries import COUNTRY_CODES
 from .json_input import has_lone_surrogate, printable
 from .event_fields import check_event_fields
 from .kinds import (CHOICE_FIELDS, DATE_FIELDS, FIELD_ORDER, INT_BOUNDS, KIND_NAMES, LANGUAGES, PATHS, TEXT_LIMITS,
-                    allowed_fields, kinds_with_field)
+                    URL_FIELDS, allowed_fields, kinds_with_field)
 
 # All derived from the kinds' declarations (kb_app/kinds.py); re-exported for the API schemas and the importer.
 __all__ = ["FIELD_ORDER", "TEXT_LIMITS", "INT_FIELDS", "DATE_FIELDS", "PATHS", "REQUIRED", "KNOWN_FIELDS",
@@ -178,7 +178,7 @@ def normalise_record(
         else:
             out["country"] = code
 
-    for field in ("url", "registration_url"):
+    for field in URL_FIELDS:
         if field in out and not URL.match(out[field]):
             errors.append(FieldError(field, "must start with http:// or https://"))
             out.pop(field)

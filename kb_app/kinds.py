@@ -325,6 +325,8 @@ CHOICE_FIELDS: dict[str, tuple[str, ...]] = {f.name: f.choices for f in INTERCHA
 MULTI_CHOICE_FIELDS: dict[str, tuple[str, ...]] = {f.name: f.choices for f in INTERCHANGE_FIELDS
                                                    if f.type in ("languages", "choices")}
 DATETIME_FIELDS: tuple[str, ...] = tuple(f.name for f in INTERCHANGE_FIELDS if f.type == "datetime")
+# Web addresses (a form's URL inputs): each must start with http:// or https://.
+URL_FIELDS: tuple[str, ...] = tuple(f.name for f in INTERCHANGE_FIELDS if f.input == "url")
 
 
 def allowed_fields(kind: str) -> frozenset[str]:

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 from flask_babel import gettext as _
 
 from .i18n import country_name, language_name, resolve_ui_lang
-from .kinds import DATETIME_FIELDS, kind_of
+from .kinds import CHOICE_FIELDS, DATETIME_FIELDS, MULTI_CHOICE_FIELDS, kind_of
 from .models import Theme
 
 
@@ -131,12 +131,10 @@ def snapshot_value(field: str, value: Any) -> Any:
         return language_name(value)
     if field == "country":
         return country_name(value)
-    if field == "event_type":
-        return event_type_label(value)
-    if field == "audiences":
-        return [event_audience_label(v) for v in value]
-    if field == "languages":
-        return [language_name(v) for v in value]
+    if field in CHOICE_FIELDS:  # coded values, as the kinds declare them
+        return choice_label(field, value)
+    if field in MULTI_CHOICE_FIELDS:
+        return [choice_label(field, v) for v in value]
     if field in DATETIME_FIELDS:
         return local_time(value)
     if field == "programme":

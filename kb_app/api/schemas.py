@@ -8,8 +8,9 @@ from indexing.concepts import CONCEPT_GROUPS
 from ..countries import COUNTRY_CODES
 from ..citation import CITATION_FORMATS
 from ..licences import LICENCE_IDS
-from ..interchange import DATE_FIELDS, FIELD_ORDER, INT_FIELDS, PATHS, REQUIRED, TEXT_LIMITS
-from ..kinds import AUDIENCES, CHOICE_FIELDS, DATETIME_FIELDS, KIND_NAMES, LANGUAGES, LEVELS, MULTI_CHOICE_FIELDS
+from ..interchange import DATE_FIELDS, FIELD_ORDER, INT_FIELDS, REQUIRED, TEXT_LIMITS
+from ..kinds import (CHOICE_FIELDS, DATETIME_FIELDS, KIND_NAMES, LANGUAGES, LINES_LIMITS, MULTI_CHOICE_FIELDS,
+                     URL_FIELDS)
 from ..models import VISIBILITIES
 
 STR = {"type": "string"}
@@ -64,15 +65,7 @@ def _interchange_field(name: str) -> dict[str, Any]:
         return {"type": "integer", "minimum": low, "maximum": high}
     if name in DATE_FIELDS:
         return {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"}
-    if name == "audience":
-        return {"type": "string", "enum": list(AUDIENCES)}
-    if name == "level":
-        return {"type": "string", "enum": list(LEVELS)}
-    if name == "path":
-        return {"type": "string", "enum": list(PATHS)}
-    if name == "licence":
-        return {"type": "string", "enum": list(LICENCE_IDS)}
-    if name in ("url", "registration_url"):
+    if name in URL_FIELDS:
         return {"type": "string", "maxLength": TEXT_LIMITS[name], "pattern": r"^[hH][tT][tT][pP][sS]?://[^\s<>\"]+$"}
     if name in CHOICE_FIELDS:
         return {"type": "string", "enum": list(CHOICE_FIELDS[name])}
@@ -82,8 +75,8 @@ def _interchange_field(name: str) -> dict[str, Any]:
         return {"type": "string", "description": "an IANA time zone, such as Europe/Rome"}
     if name in MULTI_CHOICE_FIELDS:
         return {"type": "array", "items": {"type": "string", "enum": list(MULTI_CHOICE_FIELDS[name])}}
-    if name == "co_organisers":
-        return {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 200}}
+    if name in LINES_LIMITS:
+        return {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": LINES_LIMITS[name]}}
     if name == "materials":
         return {"type": "array", "items": {"type": "string", "pattern": EXTERNAL_ID_PATTERN},
                 "description": "external ids of the records presented"}
