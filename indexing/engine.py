@@ -535,26 +535,45 @@ class SearchEngine:
             dated = lambda meta: meta.overlaps(query.date_from, query.date_to)  # noqa: E731
         return tests, dated
 
-    def _candidates(self, tests: _Tests, dated: Callable[[RecordMeta], bool] | None) -> set[int] | None:
-        """The records the legs search: those in the date range failing at most one facet test (None: all).
-        Every facet's counts come from this one set, so no facet needs a search of its own."""
-        if not tests and dated is None:
-            return None
-        return {
-            rid
-            for rid, meta in self._gen.store.meta.items()
-            if (dated is None or dated(meta)) and sum(1 for test in tests.values() if not test(meta)) <= 1
-        }
+    def _passing(self, filters: dict[str, list[str]], query: SearchQuery) -> dict[str, set[int]]:
+        """For each facet the query filters on (and "year" for a year range), the records passing that filter."""
+        by_value = self._gen.store.by_value
+        passing = {key: set().union(*(by_value[key].get(v, ()) for v in set(values)))
+                   for key, values in filters.items() if values}
+        if query.year_from is not None or query.year_to is not None:
+            low = query.year_from if query.year_from is not None else -10_000
+            high = query.year_to if query.year_to is not None else 10_000
+            passing["year"] = set().union(*(ids for year, ids in by_value["year"].items() if low <= year <= high))
+        return passing
 
-    def _matching(self, tests: _Tests, dated: Callable[[RecordMeta], bool] | None) -> set[int] | None:
-        """The records passing every test (None: no test)."""
-        if not tests and dated is None:
+    def _dated(self, dated: Callable[[RecordMeta], bool] | None) -> set[int] | None:
+        """The events in the query's date range (None: no date range); only events have dates."""
+        if dated is None:
             return None
-        return {
-            rid
-            for rid, meta in self._gen.store.meta.items()
-            if (dated is None or dated(meta)) and all(test(meta) for test in tests.values())
-        }
+        meta = self._gen.store.meta
+        return {rid for rid in self._gen.store.by_value["kind"].get("event", ()) if dated(meta[rid])}
+
+    def _candidates(self, filters: dict[str, list[str]], query: SearchQuery,
+                    dated: Callable[[RecordMeta], bool] | None) -> set[int] | None:
+        """The records the legs search: those in the date range failing at most one facet filter (None: all).
+        Every facet's counts come from this one set, so no facet needs a search of its own."""
+        passing, within = self._passing(filters, query), self._dated(dated)
+        if len(passing) <= 1:
+            return within  # every record fails at most the one filter: no restriction (and no FAISS id selector)
+        sets = list(passing.values())
+        # Passing every filter but the i-th, for each i (the records passing all of them are among these).
+        candidates: set[int] = set()
+        for i in range(len(sets)):
+            others = sets[:i] + sets[i + 1:]
+            candidates |= set.intersection(*others)
+        return candidates if within is None else candidates & within
+
+    def _matching(self, filters: dict[str, list[str]], query: SearchQuery,
+                  dated: Callable[[RecordMeta], bool] | None) -> set[int] | None:
+        """The records passing every filter and range (None: no filter)."""
+        passing, within = self._passing(filters, query), self._dated(dated)
+        sets = list(passing.values()) + ([within] if within is not None else [])
+        return set.intersection(*sets) if sets else None
 
     def _concept_leg(
         self, concept_ids: list[str], allowed: set[int] | None, exclude: int | None = None, min_match: float = 0.0
@@ -641,7 +660,7 @@ class SearchEngine:
         with self._lock.read():
             # The legs search the candidates (the records failing at most one facet filter) once; the result
             # set and every facet's counts are then sorted out of that one bounded set (see _facets).
-            allowed = self._candidates(tests, dated)
+            allowed = self._candidates(filters, query, dated)
             if not has_content:
                 return self._browse(lang, allowed, tests, page, per_page)
             # The keyword backend cannot take the candidates: it searches without facet filters, and the
@@ -684,7 +703,7 @@ class SearchEngine:
         text = _CONTROL.sub(" ", query.text or "")[: self.settings.max_query_chars].strip()
         tests, dated = self._tests(filters, query)
         with self._lock.read():
-            allowed = self._matching(tests, dated)
+            allowed = self._matching(filters, query, dated)
             return self._legs(text, detect_language(text, query.ui_lang), query.mode, filters, allowed)
 
     def bounded(self, legs: QueryLegs, mode: str) -> list[tuple[int, float]]:
@@ -809,9 +828,10 @@ class SearchEngine:
 
     def _browse(self, lang: str, allowed: set[int] | None, tests: _Tests, page: int, per_page: int) -> SearchResults:
         """An empty query lists the records matching the filters, newest id first."""
-        if allowed is None:
+        if allowed is None and not tests:
             return SearchResults(lang, 0, [], self._facets([])[1], [], None)
-        ordered, facets = self._facets(sorted(allowed, reverse=True), tests)
+        candidates = allowed if allowed is not None else self._gen.store.meta
+        ordered, facets = self._facets(sorted(candidates, reverse=True), tests)
         page_ids = ordered[(page - 1) * per_page : page * per_page]
         texts = self._gen.store.texts(page_ids)
         hits = []

@@ -13,7 +13,7 @@ from typing import Iterator
 import numpy as np
 
 from indexing.backends.base import IndexMismatchError
-from indexing.documents import IndexDoc, Passage
+from indexing.documents import FILTER_KEYS, IndexDoc, Passage
 
 STORE_FILE = "records.sqlite"
 
@@ -78,6 +78,9 @@ class RecordStore:
         self._check_columns()
         self.meta: dict[int, RecordMeta] = {}
         self.by_concept: dict[str, dict[int, float]] = {}
+        # Facet key ("kind", ..., "year") -> value -> the records holding it: a filter's records by set
+        # operations instead of a test of every record.
+        self.by_value: dict[str, dict[object, set[int]]] = {key: {} for key in (*FILTER_KEYS, "year")}
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for row in self._db.execute(
             "SELECT id, kind, lang, themes, country, audience, level, external_id, concepts, year, starts_on, ends_on"
@@ -103,9 +106,19 @@ class RecordStore:
         for name in missing:
             self._db.execute(f"ALTER TABLE records ADD COLUMN {name} TEXT")
 
+    @staticmethod
+    def _facet_values(meta: RecordMeta) -> Iterator[tuple[str, object]]:
+        for key in FILTER_KEYS:
+            for value in meta.values(key):
+                yield key, value
+        if meta.year is not None:
+            yield "year", meta.year
+
     def _remember(self, record_id: int, meta: RecordMeta) -> None:
         self._forget(record_id)
         self.meta[record_id] = meta
+        for key, value in self._facet_values(meta):
+            self.by_value[key].setdefault(value, set()).add(record_id)
         for concept_id, weight in meta.concepts.items():
             self.by_concept.setdefault(concept_id, {})[record_id] = weight
             self._postings.pop(concept_id, None)
@@ -113,6 +126,12 @@ class RecordStore:
     def _forget(self, record_id: int) -> None:
         old = self.meta.pop(record_id, None)
         if old:
+            for key, value in self._facet_values(old):
+                holders = self.by_value[key].get(value)
+                if holders is not None:
+                    holders.discard(record_id)
+                    if not holders:
+                        del self.by_value[key][value]
             for concept_id in old.concepts:
                 self._postings.pop(concept_id, None)
                 holders = self.by_concept.get(concept_id)
