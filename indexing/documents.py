@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 # with the fields kb_app/kinds.py declares indexed) and how that text is analysed (indexing/analyzers.py:
 # stemmers, stop lists, accent folding, Arabic normalisation). Bump it with any change to either: an index
 # saved with another version is rebuilt from the database at start, as one from another encoder is.
+# tests/test_indexing_analysis.py keeps each version's analysis fingerprint and fails when the analysis
+# changes (a PyStemmer upgrade too) without a bump.
 # 1: indexes saved before the version was (Whoosh's Snowball ports; some without an event's programme, 50e6f57).
 # 2: PyStemmer's Snowball stemmers. 3: a stem keeps at least three letters (analyzers.MIN_STEM_LETTERS).
 INDEXED_TEXT_VERSION = 3
