@@ -673,8 +673,14 @@ class SearchEngine:
             query_vector = legs.vector
             ranked = [(rid, s) for rid, s in ranked if allowed is None or rid in allowed]
             kept, facets = self._facets([rid for rid, _ in ranked], tests)
-            chosen = set(kept)
-            ranked = self._sorted([(rid, s) for rid, s in ranked if rid in chosen], query.sort)
+            if tests:
+                # Ranked among the results alone, as a search inside the filters would rank them (the
+                # candidates outside the filters only counted in the facets).
+                chosen = set(kept)
+                lists = {name: [(rid, sc) for rid, sc in items if rid in chosen] for name, items in lists.items()}
+                concept_list = lists.get("concept", [])
+                ranked = self._ranked(lists, query.mode, matches)
+            ranked = self._sorted(ranked, query.sort)
             page_ids = ranked[(page - 1) * per_page : page * per_page]
             hits = explain_hits(
                 self._gen.store, self._gen.dense, self.thesaurus, self.settings.expansion_weight,
@@ -752,13 +758,14 @@ class SearchEngine:
                 cosine = dict(legs.dense)
                 extra = [(rid, cosine.get(rid, 0.0)) for rid, _ in concept if rid not in kept]
                 lists["semantic"] = sorted(lists["semantic"] + extra, key=lambda item: -item[1])
+        lists["concept"] = concept  # in hybrid mode a leg of its own; in the others it explains the hits
+        return lists, self._ranked(lists, mode, legs.matches)
+
+    def _ranked(self, lists: dict[str, list[tuple[int, float]]], mode: str, matches: list) -> list[tuple[int, float]]:
+        """The records of the cut legs in rank order: fused (hybrid) or the mode's one leg."""
         if mode == "hybrid":
-            lists["concept"] = concept
-            ranked = self._intent_first(rrf_fuse(lists, s.rrf_k, self._weights()), legs.matches)
-        else:
-            ranked = list(next(iter(lists.values())))
-            lists["concept"] = concept  # explains the hits; not a list of its own in this mode
-        return lists, ranked
+            return self._intent_first(rrf_fuse(lists, self.settings.rrf_k, self._weights()), matches)
+        return list(lists["keyword" if mode == "keyword" else "semantic"])
 
     def _intent_first(self, ranked: list[tuple[int, float]], matches: list) -> list[tuple[int, float]]:
         """Hybrid ranking with the query's target groups first: a record tagged with a target-group

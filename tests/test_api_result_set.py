@@ -210,3 +210,12 @@ def test_a_date_range_keeps_the_events_that_overlap_it(own_client: FlaskClient) 
     assert 0 < later["total"] < every["total"]
     assert "ev-it-conference-rome" not in {r["external_id"] for r in later["results"]}  # 18 February 2027
     assert later["query"]["from"] == "2027-03-01" and later["query"]["to"] is None
+
+
+@pytest.mark.parametrize("mode", ["keyword", "semantic"])
+def test_filtered_results_are_ranked_among_themselves(own_client: FlaskClient, mode: str) -> None:
+    # The facets are counted over the records outside the filter too; the ranks are those inside it.
+    found = search(own_client, q="microcredito per imprenditori", mode=mode, lang="es", per_page=100)
+    leg = "keyword" if mode == "keyword" else "semantic"
+    ranks = [r["matched_by"][leg]["rank"] for r in found["results"] if r["matched_by"][leg]]
+    assert found["total"] > 3 and ranks == list(range(1, len(ranks) + 1))
