@@ -177,3 +177,13 @@ def test_a_rare_word_in_one_record_of_another_language_is_found(app: Flask, mode
         assert found["query"]["detected_lang"] != "es"  # the premise: the query is not taken for Spanish
         assert [r["external_id"] for r in found["results"]] == [wanted], (word, found["query"])
         assert found["total"] == 1
+
+
+def test_the_events_page_and_the_search_read_dates_alike(corpus_client: FlaskClient) -> None:
+    for url in ("/events?from=2027-05-01&to=2027-04-01&ui=en", "/search?q=conferenza&from=2027-05-01&to=2027-04-01&ui=en"):
+        response = corpus_client.get(url)
+        assert response.status_code == 400 and "to: the last day (2027-04-01) is before the first" in response.get_data(
+            as_text=True), url
+    for url in ("/events?from=15/04/2027&ui=en", "/api/v1/search?q=conferenza&from=15/04/2027"):
+        response = corpus_client.get(url)
+        assert response.status_code == 400 and "from must be a date as YYYY-MM-DD." in response.get_data(as_text=True)
