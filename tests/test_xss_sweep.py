@@ -33,7 +33,7 @@ from kb_app.auth.forms import OrganisationForm
 from kb_app.catalogue import add_revision, apply_record, new_record, publish
 from kb_app.db import get_session
 from kb_app.interchange import TEXT_LIMITS
-from kb_app.kinds import PRACTICE
+from kb_app.kinds import PRACTICE, allowed_fields
 from kb_app.models import (
     Attachment,
     Base,
@@ -70,13 +70,24 @@ JS_URL_ATTRIBUTES = ("href", "src", "action", "formaction", "xlink:href", "data"
 # Every free-text field of the interchange format (what `kb import`, the API and, through the one normaliser, the
 # form accept): a field added there is swept without touching this file. `url` must be a web address and `module` a
 # curriculum slug, so they get payloads of their own kind.
-# Practices and resources carry the swept text; an event carries its own fields besides (EVENT_TEXT).
+# Practices and resources carry the swept text, each the fields its kind declares (another kind's are refused);
+# an event carries its own fields besides (EVENT_TEXT).
 EVENT_TEXT = ("venue", "outcomes")
-RECORD_TEXT = tuple(name for name in TEXT_LIMITS if name not in ("url", "module", "registration_url", *EVENT_TEXT))
+
+
+def _kind_text(kind: str) -> tuple[str, ...]:
+    allowed = allowed_fields(kind)
+    return tuple(name for name in TEXT_LIMITS
+                 if name in allowed and name not in ("url", "module", "registration_url", *EVENT_TEXT))
+
+
+PRACTICE_TEXT = _kind_text("practice")
+RESOURCE_TEXT = _kind_text("resource")
+RECORD_TEXT = tuple(dict.fromkeys((*PRACTICE_TEXT, *RESOURCE_TEXT)))  # every free-text column of a record
 # What the public record page shows of each kind (the JSON twin shows every field).
 PRACTICE_FIELDS = tuple(n for n in PRACTICE.page_sections if n != "body")  # the template's own sections
 PRACTICE_PAGE = ("title", "summary", "body", *PRACTICE_FIELDS, "city", "contact", "organisation")
-RESOURCE_PAGE = ("title", "summary", "body", "learning_objectives", "city", "contact", "organisation",
+RESOURCE_PAGE = ("title", "summary", "body", "learning_objectives", "city", "organisation",
                  "competence_area", "format")
 # Organisation fields an administrator types (the identifier is a checked slug).
 ORG_TEXT = tuple(name for name, unbound in vars(OrganisationForm).items()
@@ -212,7 +223,7 @@ def _build(sweep: Sweep, kb: Kb) -> None:
 
     # `kb import`: a practice with every free-text field, and an Arabic translation of it.
     imported = {"id": "pr-en-xss", "kind": "practice", "lang": "en", "country": "IT", "themes": [theme],
-                "year": 2020, **_record_fields(sweep, "imp", RECORD_TEXT), "url": sweep.url("imp.url")}
+                "year": 2020, **_record_fields(sweep, "imp", PRACTICE_TEXT), "url": sweep.url("imp.url")}
     translation = {"id": "pr-ar-xss", "kind": "practice", "lang": "ar", "translation_of": "pr-en-xss",
                    "country": "IT", **_record_fields(sweep, "imp_ar", ("title", "body"))}
     jsonl = kb.data_dir.parent / "hostile.jsonl"
@@ -291,7 +302,7 @@ def _build(sweep: Sweep, kb: Kb) -> None:
     resource = {"kind": "resource", "lang": "en", "country": "IT", "themes": [theme], "audience": "operator",
                 "level": "beginner", "duration_minutes": 45, "year": 2023, "path": sweep.ids["path"],
                 "module": sweep.ids["module"], "position": 1,
-                **_record_fields(sweep, "api", RECORD_TEXT), "url": sweep.url("api.url")}
+                **_record_fields(sweep, "api", RESOURCE_TEXT), "url": sweep.url("api.url")}
     created = _ok(app.test_client().post("/api/v1/records", json=resource, headers=bearer), 201)
     sweep.ids["api"] = created.get_json()["id"]
     # An event through the same API: its own free text, a programme session and a co-organiser carry payloads.
@@ -503,7 +514,7 @@ def test_every_text_column_is_swept() -> None:
 def test_payloads_are_stored_as_written(sweep: Sweep) -> None:
     """Nothing is cleaned away on input, so the pages below really are shown the payloads."""
     anon = sweep.client("anon")
-    for key, names in (("imp", RECORD_TEXT), ("api", RECORD_TEXT), ("imp_ar", ("title", "body"))):
+    for key, names in (("imp", PRACTICE_TEXT), ("api", RESOURCE_TEXT), ("imp_ar", ("title", "body"))):
         fields = anon.get(f"/api/v1/records/{sweep.ids[key]}").get_json()["fields"]
         for name in names:
             stored = fields.get(name)
@@ -545,7 +556,8 @@ FORM_PAGE = tuple("form.challenge2" if n == "challenge" else f"form.{n}" for n i
 LIST_PAGE = ("list.title", "list.description", "list.heading", "list.note.form", "list.note.api", "list.note.imp",
              "form.title", "api.title", "imp.title", "user.trainer.name")
 # The export names a record's organisation by its slug, not by its name.
-EXPORTED_TEXT = tuple(name for name in RECORD_TEXT if name != "organisation")
+EXPORTED_PRACTICE = tuple(name for name in PRACTICE_TEXT if name != "organisation")
+EXPORTED_RESOURCE = tuple(name for name in RESOURCE_TEXT if name != "organisation")
 HISTORY = ("comment.changes", "comment.publish", "user.partner.name", "user.editor.name", "form.challenge",
            "form.challenge2", "form.title")
 
@@ -691,9 +703,9 @@ DOWNLOADS = (
     Download("api-record-event", "anon", "/api/v1/records/{event}", "application/json",
              _slots("event", ("title", "venue", "outcomes", "session", "speakers"))),
     Download("api-record-resource", "anon", "/api/v1/records/{api}", "application/json",
-             _slots("api", RECORD_TEXT) + ("api.url",)),
+             _slots("api", RESOURCE_TEXT) + ("api.url",)),
     Download("api-record-import", "anon", "/api/v1/records/{imp}", "application/json",
-             _slots("imp", RECORD_TEXT) + ("imp_ar.title",)),
+             _slots("imp", PRACTICE_TEXT) + ("imp_ar.title",)),
     Download("api-search", "anon", "/api/v1/search?q=@imp.body", "application/json", ("imp.title", "imp.body")),
     Download("api-records", "anon", "/api/v1/records?per_page=100", "application/json",
              ("form.title", "api.title", "imp.title", "imp_ar.title", "legacy.title")),
@@ -706,9 +718,9 @@ DOWNLOADS = (
     Download("list-json", "anon", "/lists/{list}.json", "application/json", LIST_PAGE),
     Download("lists-public-json", "anon", "/lists/public.json", "application/json", ("list.title", "list.description")),
     Download("export-jsonl", "anon", "/api/v1/export?format=jsonl", "application/x-ndjson",
-             _slots("imp", EXPORTED_TEXT) + _slots("api", EXPORTED_TEXT) + ("form.title",), attachment=True),
+             _slots("imp", EXPORTED_PRACTICE) + _slots("api", EXPORTED_RESOURCE) + ("form.title",), attachment=True),
     Download("export-csv", "anon", "/api/v1/export?format=csv", "text/csv",
-             _slots("imp", EXPORTED_TEXT) + _slots("api", EXPORTED_TEXT) + ("form.title",), attachment=True),
+             _slots("imp", EXPORTED_PRACTICE) + _slots("api", EXPORTED_RESOURCE) + ("form.title",), attachment=True),
     Download("list-markdown", "anon", "/lists/{list}/export.md", "text/markdown",
              ("list.title", "list.description", "list.heading", "list.note.form", "form.title", "api.title",
               "imp.title", "org.name"), attachment=True),
