@@ -43,11 +43,38 @@ def _as_list(value: Any, separators: str) -> list[Any] | None:
     return value if isinstance(value, list) else None
 
 
+def local_time_text(value: str) -> str:
+    """A stored wall-clock time (2027-02-18T09:30) as a person types it (2027-02-18 09:30)."""
+    return str(value).replace("T", " ", 1)
+
+
+def session_line(session: dict[str, Any]) -> str:
+    """A session as one line of the form, `start – end | title | speakers | language` (what `_session` reads),
+    an end on the day of the start written as its time only."""
+    start, end = local_time_text(session.get("start") or ""), local_time_text(session.get("end") or "")
+    when = f"{start} – {end[11:] if end[:10] == start[:10] else end}" if end else start
+    return " | ".join((when, *(str(session.get(k) or "") for k in ("title", "speakers", "lang")))).rstrip(" |")
+
+
+_SESSION_END = re.compile(r"\s+[–-]\s+")  # spaced, so the hyphens of a date are not taken for it
+
+
+def _line_session(line: str) -> dict[str, str]:
+    """The fields of a line `start[ – end] | title | speakers | language`; an end of HH:MM is on the start's day."""
+    parts = [p.strip() for p in line.split("|")]
+    raw = {k: v for k, v in zip(("start", "title", "speakers", "lang"), parts) if v}
+    when = _SESSION_END.split(raw.get("start", ""), maxsplit=1)
+    if len(when) == 2:
+        start, end = when
+        raw["start"] = start
+        raw["end"] = f"{start[:10]} {end}" if re.fullmatch(r"\d{1,2}:\d{2}", end) else end
+    return raw
+
+
 def _session(number: int, raw: Any) -> tuple[dict[str, Any] | None, str | None]:
-    """One programme session from an object, or from a line `start | title | speakers | language`."""
+    """One programme session from an object, or from a line `start[ – end] | title | speakers | language`."""
     if isinstance(raw, str):
-        parts = [p.strip() for p in raw.split("|")]
-        raw = {k: v for k, v in zip(("start", "title", "speakers", "lang"), parts) if v}
+        raw = _line_session(raw)
     if not isinstance(raw, dict):
         return None, f"session {number} must be an object with start and title"
     unknown = set(raw) - {"start", "end", "title", "speakers", "lang"}
@@ -62,6 +89,8 @@ def _session(number: int, raw: Any) -> tuple[dict[str, Any] | None, str | None]:
             session[key] = parsed
     if "start" not in session:
         return None, f"session {number}: start is required"
+    if session.get("end", session["start"]) < session["start"]:
+        return None, f"session {number} ends before it starts"
     title = raw.get("title")
     if not isinstance(title, str) or not title.strip():
         return None, f"session {number}: title is required"

@@ -5,6 +5,7 @@ from typing import Any, Mapping
 
 from flask_babel import gettext as _
 
+from .event_fields import local_time_text, session_line
 from .i18n import country_name, language_name, resolve_ui_lang
 from .kinds import CHOICE_FIELDS, DATETIME_FIELDS, MULTI_CHOICE_FIELDS, kind_of
 from .models import Theme
@@ -136,25 +137,11 @@ def snapshot_value(field: str, value: Any) -> Any:
     if field in MULTI_CHOICE_FIELDS:
         return [choice_label(field, v) for v in value]
     if field in DATETIME_FIELDS:
-        return local_time(value)
+        return local_time_text(value)
     if field == "programme":
-        # One line per session as the form writes it (start | title | speakers | language), so a diff shows which
-        # session changed; a session's end follows its start.
-        return "\n".join(" | ".join((_session_time(s), *(str(s.get(k) or "") for k in ("title", "speakers", "lang"))))
-                         for s in value)
+        # One line per session as the form writes it, so a diff shows which session changed.
+        return "\n".join(session_line(session) for session in value)
     return value
-
-
-def local_time(value: str) -> str:
-    """A stored wall-clock time (2027-02-18T09:30) as the form takes it (2027-02-18 09:30)."""
-    return str(value).replace("T", " ", 1)
-
-
-def _session_time(session: Mapping[str, Any]) -> str:
-    start, end = local_time(session.get("start") or ""), local_time(session.get("end") or "")
-    if end and end[:10] == start[:10]:
-        end = end[11:]
-    return f"{start} – {end}" if end else start
 
 
 def event_type_label(value: str | None) -> str:

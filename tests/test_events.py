@@ -187,3 +187,35 @@ def test_the_events_page_and_the_search_read_dates_alike(corpus_client: FlaskCli
     for url in ("/events?from=15/04/2027&ui=en", "/api/v1/search?q=conferenza&from=15/04/2027"):
         response = corpus_client.get(url)
         assert response.status_code == 400 and "from must be a date as YYYY-MM-DD." in response.get_data(as_text=True)
+
+
+def test_editing_an_event_through_its_form_keeps_each_sessions_end(app: Flask) -> None:
+    """The form writes a session as `start – end | title | speakers | language`; an imported programme's ends
+    survive an edit, and an end typed as a time of the same day (or a full date and time) is read."""
+    import json
+
+    from conftest import signed_in
+    from kb_app.importer import import_records
+
+    event = {**EVENT, "id": "ev-es-ends", "organisation": "enm",
+             "programme": [{"start": "2027-04-15 10:00", "end": "2027-04-15 11:30", "title": "Mesa redonda",
+                            "speakers": "Nantik Lum", "lang": "es"},
+                           {"start": "2027-04-15 12:00", "title": "Clausura"}]}
+    with app.app_context():
+        import_records(get_session(), json.dumps(event) + "\n")
+        record = get_session().scalar(select(Record).where(Record.external_id == "ev-es-ends"))
+        record.status = "draft"
+        get_session().commit()
+        record_id = record.id
+    editor = signed_in(app, "ed@example.org", "editor")
+    form = editor.get(f"/submit/{record_id}/edit?ui=en").get_data(as_text=True)
+    assert "2027-04-15 10:00 – 11:30 | Mesa redonda | Nantik Lum | es" in form
+    lines = "2027-04-15 10:00 – 11:30 | Mesa redonda | Nantik Lum | es\n2027-04-15 12:00 - 2027-04-15 13:00 | Clausura"
+    typed = {"lang": "es", "title": "Conferencia", "body": "Texto", "event_type": "conference",
+             "starts_at": "2027-04-15 09:30", "ends_at": "2027-04-15 17:30", "timezone": "Europe/Madrid",
+             "programme": lines, "save": "1"}
+    assert editor.post(f"/submit/{record_id}/edit?ui=en", data=typed).status_code == 302
+    with app.app_context():
+        saved = get_session().get(Record, record_id).programme
+    assert [(s["start"], s.get("end")) for s in saved] == [("2027-04-15T10:00", "2027-04-15T11:30"),
+                                                           ("2027-04-15T12:00", "2027-04-15T13:00")]

@@ -21,6 +21,7 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..event_fields import session_line
 from ..interchange import FieldError
 from ..kinds import DATETIME_FIELDS, KINDS, MULTI_CHOICE_FIELDS, PRACTICE, Field as KindField, Kind, kind_of
 from ..licences import DEFAULT_LICENCE, LICENCES, licence_of
@@ -151,8 +152,7 @@ def _form_text(name: str, value: Any) -> str:
     if value is None:
         return ""
     if name == "programme":
-        return "\n".join(" | ".join(str(s.get(k, "")).replace("T", " ") if k == "start" else str(s.get(k, ""))
-                                    for k in ("start", "title", "speakers", "lang")).rstrip(" |") for s in value)
+        return "\n".join(session_line(session) for session in value)
     if isinstance(value, list):
         return "\n".join(str(v) for v in value)
     return str(value).replace("T", " ") if name in DATETIME_FIELDS else str(value)
