@@ -780,7 +780,7 @@ class SearchEngine:
             concept = self.thesaurus.concepts.get(concept_id)
             if concept is None or concept.group != "target_group" or s.target_group_boost <= 0:
                 continue
-            holders = store.by_concept.get(concept_id, {})
+            holders = store.concept_holders(concept_id)
             if not holders or len(holders) > s.target_group_max_share * len(store):
                 continue
             top = max(holders.values())

@@ -477,6 +477,26 @@ def test_upsert_and_delete_are_visible_at_once(small_engine):
     assert 50 not in ids(search(small_engine, "bicycle repair"))
 
 
+def test_a_record_indexed_again_keeps_no_old_facet_or_concept(small_engine, tmp_path, thesaurus_path):
+    first = doc(60, "practice", "it", "Microcredito per sarte", "Un fondo di garanzia.", "Prestiti a donne migranti.",
+                themes=["access-to-credit"], country="IT")
+    small_engine.upsert([first])
+    assert 60 in ids(search(small_engine, "", filters={"theme": ["access-to-credit"], "country": ["IT"]}))
+    moved = doc(60, "practice", "es", "Taller de bicicletas", "Un taller de reparación.", "Herramientas y formación.",
+                themes=["business-planning"], country="ES")
+    small_engine.upsert([moved])
+    assert 60 not in ids(search(small_engine, "", filters={"theme": ["access-to-credit"]}))
+    assert 60 not in ids(search(small_engine, "", filters={"country": ["IT"]}))
+    found = search(small_engine, "", filters={"theme": ["business-planning"], "country": ["ES"]})
+    assert 60 in ids(found) and found.facets["lang"].get("es", 0) >= 1 and "it" not in found.facets["lang"]
+    # Its old concepts (credit, guarantee fund, women) no longer bring it up; the slot it frees is reused.
+    assert 60 not in ids(search(small_engine, "fondo di garanzia microcredito donne", mode="keyword", per_page=50))
+    small_engine.delete([60])
+    small_engine.upsert([first])
+    assert 60 in ids(search(small_engine, "fondo di garanzia", mode="keyword"))
+    assert 60 not in ids(search(small_engine, "", filters={"country": ["ES"]}))
+
+
 def test_index_survives_close_and_reopen(tmp_path, thesaurus_path):
     engine = SearchEngine.open(tmp_path / "index", thesaurus_path=thesaurus_path)
     engine.upsert(CORPUS[:5])
