@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -165,6 +166,8 @@ class StaticEmbeddingEncoder:
         self.multilingual = _is_multilingual(folder)
         self._tokenizer = Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
         self._tokenizer.no_padding()
+        # Without character offsets (which a bag of tokens never reads) tokenizing is about a quarter faster.
+        self._encode_many = getattr(self._tokenizer, "encode_batch_fast", self._tokenizer.encode_batch)
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         from scipy.sparse import csr_matrix
@@ -172,12 +175,13 @@ class StaticEmbeddingEncoder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(texts), _STATIC_CHUNK):
             chunk = list(texts[start:start + _STATIC_CHUNK])
-            encodings = (self._tokenizer.encode_batch(chunk, add_special_tokens=False) if len(chunk) > _FEW_TEXTS
+            encodings = (self._encode_many(chunk, add_special_tokens=False) if len(chunk) > _FEW_TEXTS
                          else [self._tokenizer.encode(t, add_special_tokens=False) for t in chunk])
-            counts = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
+            token_ids = [e.ids for e in encodings]
+            counts = np.fromiter(map(len, token_ids), dtype=np.int64, count=len(token_ids))
             if not counts.any():
                 continue
-            ids = np.fromiter((i for e in encodings for i in e.ids), dtype=np.int64, count=int(counts.sum()))
+            ids = np.fromiter(itertools.chain.from_iterable(token_ids), dtype=np.int64, count=int(counts.sum()))
             # The mean of each text's token rows, as one sparse (texts x vocabulary) product: no
             # gathered copy of every token's row.
             shares = np.repeat(1.0 / np.maximum(counts, 1), counts).astype(np.float32)

@@ -234,6 +234,9 @@ class SearchEngine:
     writes a new generation and swaps the pointer with os.replace.
     """
 
+    # Encode a batch on a worker thread while the calling thread analyses it (False: one after the other).
+    encode_alongside: bool = True
+
     def __init__(self, index_dir: Path, encoder: Encoder, thesaurus: Thesaurus, settings: EngineSettings):
         self.index_dir = Path(index_dir)
         self.encoder = encoder
@@ -366,12 +369,25 @@ class SearchEngine:
             texts.extend(p.text for _, p in extra)
             counts.append(len(parts) + len(extra))
             attached.append(extra)
-        vectors = self.encoder.encode(texts)
-        prepared, offset = [], 0
-        for doc, n, extra in zip(docs, counts, attached, strict=True):
+        # The tokenizer runs without the GIL: encoding on a second thread while this one analyses and
+        # tags uses both cores (bench/README.md, issue 16).
+        encoding = None
+        if self.encode_alongside and len(docs) > 1:
+            encoding = ThreadPoolExecutor(1, thread_name_prefix="kb-encode")
+            vectors_later = encoding.submit(self.encoder.encode, texts)
+        else:
+            vectors_now = self.encoder.encode(texts)
+        try:
             # Each text is analysed once: the keyword backend and the concept tagger share it.
-            analysed = analyse_doc(doc)
-            prepared.append(_Prepared(analysed, self._concept_weights(analysed), vectors[offset : offset + n], extra))
+            analysed = [analyse_doc(doc) for doc in docs]
+            concepts = [self._concept_weights(a) for a in analysed]
+            vectors = vectors_later.result() if encoding is not None else vectors_now
+        finally:
+            if encoding is not None:
+                encoding.shutdown(wait=True)
+        prepared, offset = [], 0
+        for a, weights, n, extra in zip(analysed, concepts, counts, attached, strict=True):
+            prepared.append(_Prepared(a, weights, vectors[offset : offset + n], extra))
             offset += n
         return prepared
 
