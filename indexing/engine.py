@@ -52,7 +52,7 @@ class EngineSettings:
 
     rrf_k: int = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
     keyword_backend: str = DEFAULT_KEYWORD_BACKEND  # see indexing/backends (KB_KEYWORD_BACKEND)
-    overfetch: int = 200  # results taken from each leg before fusion, filters and facets
+    overfetch: int = 200  # results taken from each leg (inside the filters) before fusion and the floors
     # Leg weights in hybrid mode, tuned on corpus/eval with the bundled multilingual encoder
     # (nDCG@10 plateaus for semantic weights 3-5). The keyword leg mostly finds records in the
     # query's own language, so with equal weights it pushes cross-language results down; the
@@ -181,12 +181,6 @@ class SearchQuery:
     # Only events whose days overlap these dates (ISO YYYY-MM-DD, inclusive): other kinds are left out.
     date_from: str | None = None
     date_to: str | None = None
-
-
-# Why a record of the candidates is not in the result set: the facets (filter keys, or "year" for the year
-# range) whose filter it fails. A record failing none is a result; failing only facet F, it is counted in
-# F's facet, so a value left unticked still shows what ticking it would add (disjunctive faceting).
-_Tests = dict[str, Callable[[RecordMeta], bool]]
 
 
 @dataclass
@@ -535,21 +529,11 @@ class SearchEngine:
             }
 
     @staticmethod
-    def _tests(filters: dict[str, list[str]], query: SearchQuery) -> tuple[_Tests, Callable[[RecordMeta], bool] | None]:
-        """The facet tests of a query (one per filtered facet) and its event date test (None: no date range)."""
-        tests: _Tests = {}
-        for key, values in filters.items():
-            if values:
-                wanted = set(values)
-                tests[key] = lambda meta, key=key, wanted=wanted: any(v in wanted for v in meta.values(key))
-        if query.year_from is not None or query.year_to is not None:
-            low = query.year_from if query.year_from is not None else -10_000
-            high = query.year_to if query.year_to is not None else 10_000
-            tests["year"] = lambda meta: meta.year is not None and low <= meta.year <= high
-        dated = None
+    def _dated_test(query: SearchQuery) -> Callable[[RecordMeta], bool] | None:
+        """The query's event date test (None: no date range)."""
         if query.date_from or query.date_to:
-            dated = lambda meta: meta.overlaps(query.date_from, query.date_to)  # noqa: E731
-        return tests, dated
+            return lambda meta: meta.overlaps(query.date_from, query.date_to)
+        return None
 
     def _passing(self, filters: dict[str, list[str]], query: SearchQuery) -> dict[str, set[int]]:
         """For each facet the query filters on (and "year" for a year range), the records passing that filter."""
@@ -569,26 +553,11 @@ class SearchEngine:
         meta = self._gen.store.meta
         return {rid for rid in self._gen.store.by_value["kind"].get("event", ()) if dated(meta[rid])}
 
-    def _candidates(self, filters: dict[str, list[str]], query: SearchQuery,
-                    dated: Callable[[RecordMeta], bool] | None) -> set[int] | None:
-        """The records the legs search: those in the date range failing at most one facet filter (None: all).
-        Every facet's counts come from this one set, so no facet needs a search of its own."""
-        passing, within = self._passing(filters, query), self._dated(dated)
-        if len(passing) <= 1:
-            return within  # every record fails at most the one filter: no restriction (and no FAISS id selector)
-        sets = list(passing.values())
-        # Passing every filter but the i-th, for each i (the records passing all of them are among these).
-        candidates: set[int] = set()
-        for i in range(len(sets)):
-            others = sets[:i] + sets[i + 1:]
-            candidates |= set.intersection(*others)
-        return candidates if within is None else candidates & within
-
-    def _matching(self, filters: dict[str, list[str]], query: SearchQuery,
-                  dated: Callable[[RecordMeta], bool] | None) -> set[int] | None:
-        """The records passing every filter and range (None: no filter)."""
-        passing, within = self._passing(filters, query), self._dated(dated)
-        sets = list(passing.values()) + ([within] if within is not None else [])
+    @staticmethod
+    def _matching(passing: dict[str, set[int]], within: set[int] | None, without: str | None = None) -> set[int] | None:
+        """The records passing every filter of `passing` but `without`'s, within the date range `within`
+        (None: no restriction)."""
+        sets = [ids for key, ids in passing.items() if key != without] + ([within] if within is not None else [])
         return set.intersection(*sets) if sets else None
 
     def _concept_leg(
@@ -623,29 +592,32 @@ class SearchEngine:
         order = np.lexsort((unique, -summed))[: self.settings.overfetch]
         return [(int(unique[i]), float(summed[i]), float(share[i])) for i in order]
 
-    def _facets(self, ids: list[int], tests: _Tests | None = None) -> tuple[list[int], dict[str, dict[str, int]]]:
-        """Of the candidates `ids` (in order), those passing every facet test, and each facet's counts over
-        the candidates passing every test but that facet's own: ticking a value adds what its count says."""
-        store = self._gen.store.meta
-        tests = tests or {}
-        facets: dict[str, dict[str, int]] = {key: {} for key in (*FILTER_KEYS, *RANGE_FACETS)}
-        passing: list[int] = []
-        for rid in ids:
-            meta = store.get(rid)
-            if meta is None:
-                continue
-            failed = [key for key, test in tests.items() if not test(meta)]
-            if len(failed) > 1:
-                continue
-            if not failed:
-                passing.append(rid)
-            for key in (failed or facets):
-                counts = facets[key]
-                for value in (([str(meta.year)] if meta.year is not None else []) if key == "year" else meta.values(key)):
+    def _facets(self, results: list[int], filtered: Iterable[str],
+                widened: Callable[[str], Iterable[int]]) -> dict[str, dict[str, int]]:
+        """The facet counts shown beside a result set: a value's count is the number of records carrying it in
+        the result set the query would have with that value ticked too. A facet the query does not filter on is
+        counted over `results` themselves; a filtered facet F (one of `filtered`, "year" for the year range) over
+        `widened(F)`, the result set of the same query with every filter but F's (under the same floors, gates
+        and over-fetch), joined with `results` so a ticked value never counts fewer records than it shows. An
+        unticked value thus says what ticking it would add (disjunctive faceting)."""
+        meta = self._gen.store.meta
+        counted: dict[str, Iterable[int]] = {key: results for key in (*FILTER_KEYS, *RANGE_FACETS)}
+        for key in filtered:
+            counted[key] = set(results).union(widened(key))
+        facets: dict[str, dict[str, int]] = {}
+        for key, ids in counted.items():
+            counts: dict[str, int] = {}
+            for rid in ids:
+                record = meta.get(rid)
+                if record is None:
+                    continue
+                values = ([str(record.year)] if record.year is not None else []) if key == "year" else record.values(key)
+                for value in values:
                     counts[value] = counts.get(value, 0) + 1
-        ordered = {key: dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))) for key, counts in facets.items()}
-        ordered["year"] = dict(sorted(facets["year"].items(), reverse=True))  # latest first, like a timeline
-        return passing, ordered
+            # Latest year first, like a timeline; the other facets by count.
+            order = (lambda kv: -int(kv[0])) if key == "year" else (lambda kv: (-kv[1], kv[0]))
+            facets[key] = dict(sorted(counts.items(), key=order))
+        return facets
 
     def _check(self, query: SearchQuery) -> dict[str, list[str]]:
         if query.mode not in MODES:
@@ -672,30 +644,28 @@ class SearchEngine:
         text = _CONTROL.sub(" ", query.text or "")[: self.settings.max_query_chars].strip()
         lang = detect_language(text, query.ui_lang)
         has_content = bool(parse_query(text)) and bool(terms_of(lang, text))
-        tests, dated = self._tests(filters, query)
+        dated = self._dated_test(query)
         with self._lock.read():
-            # The legs search the candidates (the records failing at most one facet filter) once; the result
-            # set and every facet's counts are then sorted out of that one bounded set (see _facets).
-            allowed = self._candidates(filters, query, dated)
+            passing, within = self._passing(filters, query), self._dated(dated)
+            allowed = self._matching(passing, within)
             if not has_content:
-                return self._browse(lang, allowed, tests, page, per_page)
-            # The keyword backend cannot take the candidates: it searches without facet filters, and the
-            # over-fetched hits are kept within the candidates.
-            legs = self._legs(text, lang, query.mode, {}, allowed)
-            if allowed is not None and legs.keyword is not None:
-                legs.keyword = [(rid, score) for rid, score in legs.keyword if rid in allowed]
+                return self._browse(lang, passing, within, page, per_page)
+            # Every leg searches inside the filters, so a filter on a rare value finds its records however many
+            # outside it match the query better; the facets search again without each filter (see _facets).
+            legs = self._legs(text, lang, query.mode, filters, allowed)
             lists, ranked = self._bounded(legs, query.mode)
             matches, concept_list, suggestion = legs.matches, lists.get("concept", []), legs.suggestion
             query_vector = legs.vector
-            ranked = [(rid, s) for rid, s in ranked if allowed is None or rid in allowed]
-            kept, facets = self._facets([rid for rid, _ in ranked], tests)
-            if tests:
-                # Ranked among the results alone, as a search inside the filters would rank them (the
-                # candidates outside the filters only counted in the facets).
-                chosen = set(kept)
-                lists = {name: [(rid, sc) for rid, sc in items if rid in chosen] for name, items in lists.items()}
-                concept_list = lists.get("concept", [])
-                ranked = self._ranked(lists, query.mode, matches)
+            ranked = [(rid, s) for rid, s in ranked if rid in self._gen.store.meta]
+
+            def widened(key: str) -> list[int]:
+                # The query's vector and the catalogue's best cosine are reused: the query is encoded once.
+                others = {name: values for name, values in filters.items() if name != key}
+                wide = self._legs(text, lang, query.mode, others, self._matching(passing, within, without=key),
+                                  legs.vector, legs.best_cosine)
+                return [rid for rid, _ in self._bounded(wide, query.mode)[1]]
+
+            facets = self._facets([rid for rid, _ in ranked], passing, widened)
             ranked = self._sorted(ranked, query.sort)
             page_ids = ranked[(page - 1) * per_page : page * per_page]
             hits = explain_hits(
@@ -723,24 +693,28 @@ class SearchEngine:
         """What each leg finds for a query before the result set's edge is cut (for tuning it)."""
         filters = self._check(query)
         text = _CONTROL.sub(" ", query.text or "")[: self.settings.max_query_chars].strip()
-        tests, dated = self._tests(filters, query)
         with self._lock.read():
-            allowed = self._matching(filters, query, dated)
+            allowed = self._matching(self._passing(filters, query), self._dated(self._dated_test(query)))
             return self._legs(text, detect_language(text, query.ui_lang), query.mode, filters, allowed)
 
     def bounded(self, legs: QueryLegs, mode: str) -> list[tuple[int, float]]:
         """The result set of `legs` under the current settings, in rank order."""
         return self._bounded(legs, mode)[1]
 
-    def _legs(self, text: str, lang: str, mode: str, filters: dict, allowed: set[int] | None) -> QueryLegs:
+    def _legs(self, text: str, lang: str, mode: str, filters: dict, allowed: set[int] | None,
+              vector: np.ndarray | None = None, best: float | None = None) -> QueryLegs:
+        """Each leg searched within `filters` and `allowed` (the records passing them and the year and date
+        ranges; None: all); `vector` and `best` are the query's embedding and best cosine when already known."""
         matches = self.thesaurus.detect(text, lang)
         # The dense leg (torch and FAISS release the GIL) runs beside the keyword leg
         # (pure-Python Whoosh), so a hybrid query costs about the slower of the two.
-        dense = self._dense_pool().submit(self._dense_leg, text, allowed) if mode != "keyword" else None
+        dense = self._dense_pool().submit(self._dense_leg, text, allowed, vector, best) if mode != "keyword" else None
         keyword, suggestion = None, None
         if mode in ("hybrid", "keyword"):
             found = search_keywords(self._gen.keyword, text, lang, self.settings.overfetch, filters, self.settings.keyword)
-            keyword, suggestion = [(h.id, h.score) for h in found.hits], found.suggestion
+            # The backend takes the facet filters; the year and date ranges, which it does not index, are applied here.
+            keyword = [(h.id, h.score) for h in found.hits if allowed is None or h.id in allowed]
+            suggestion = found.suggestion
         # Computed in every mode: semantic and keyword hits are explained with it too.
         concept = self._concept_leg([m.id for m in matches], allowed, min_match=self.settings.concept_min_match)
         raw, best, vector = dense.result() if dense is not None else ([], 0.0, None)
@@ -823,15 +797,19 @@ class SearchEngine:
                 self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kb-dense")
             return self._pool
 
-    def _dense_leg(self, text: str, allowed: set[int] | None) -> tuple[list[tuple[int, float]], float, np.ndarray]:
+    def _dense_leg(self, text: str, allowed: set[int] | None, vector: np.ndarray | None = None,
+                   best: float | None = None) -> tuple[list[tuple[int, float]], float, np.ndarray]:
         """The nearest `overfetch` records (before any floor), the best cosine in the whole
         catalogue (the relative floor is taken from it, so a filter narrows the result set and
-        never lets more records in) and the query vector (to tell which passage of a hit matched)."""
-        vector = self.encoder.encode([text])[0]
+        never lets more records in) and the query vector (to tell which passage of a hit matched).
+        A known `vector` and `best` are reused instead of encoding and searching again."""
+        if vector is None:
+            vector = self.encoder.encode([text])[0]
         found = self._gen.dense.search(vector, self.settings.overfetch, allowed)
-        best = found[0][1] if found else 0.0
-        if allowed is not None and self.settings.dense_relative_floor > 0:
-            best = max([best] + [score for _, score in self._gen.dense.search(vector, 1)])
+        if best is None:
+            best = found[0][1] if found else 0.0
+            if allowed is not None and self.settings.dense_relative_floor > 0:
+                best = max([best] + [score for _, score in self._gen.dense.search(vector, 1)])
         return found, best, vector
 
     def _gate(self, raw: list[tuple[int, float]], floor: float) -> Callable[[int], bool]:
@@ -849,12 +827,20 @@ class SearchEngine:
         semantic = s.weight_semantic if self.encoder.multilingual else s.weight_semantic_monolingual
         return {"keyword": s.weight_keyword, "semantic": semantic, "concept": s.weight_concept}
 
-    def _browse(self, lang: str, allowed: set[int] | None, tests: _Tests, page: int, per_page: int) -> SearchResults:
+    def _browse(self, lang: str, passing: dict[str, set[int]], within: set[int] | None,
+                page: int, per_page: int) -> SearchResults:
         """An empty query lists the records matching the filters, newest id first."""
-        if allowed is None and not tests:
-            return SearchResults(lang, 0, [], self._facets([])[1], [], None)
-        candidates = allowed if allowed is not None else self._gen.store.meta
-        ordered, facets = self._facets(sorted(candidates, reverse=True), tests)
+        store = self._gen.store.meta
+        allowed = self._matching(passing, within)
+        if allowed is None:
+            return SearchResults(lang, 0, [], self._facets([], (), lambda key: ()), [], None)
+
+        def widened(key: str) -> Iterable[int]:
+            wide = self._matching(passing, within, without=key)
+            return store if wide is None else wide
+
+        ordered = sorted((rid for rid in allowed if rid in store), reverse=True)
+        facets = self._facets(ordered, passing, widened)
         page_ids = ordered[(page - 1) * per_page : page * per_page]
         texts = self._gen.store.texts(page_ids)
         hits = []

@@ -344,6 +344,55 @@ def test_filters_restrict_results_and_facets_count_all_of_them(engine):
     assert set(ids(themed)) == {4, 5}
 
 
+def _crowded_engine(folder: Path, thesaurus_path: Path, backend: str) -> SearchEngine:
+    """Ten Italian practices about microcredit and, far down any ranking of the word, three Belgian records
+    that mention it once (two practices, one resource), with a small over-fetch."""
+    engine = SearchEngine.open(folder, thesaurus_path=thesaurus_path,
+                               settings=EngineSettings(keyword_backend=backend, overfetch=5))
+    cities = ["Torino", "Milano", "Bologna", "Napoli", "Bari", "Genova", "Firenze", "Verona", "Padova", "Trento"]
+    crowd = [
+        doc(100 + n, "practice", "it", f"Microcredito per imprese migranti a {city}",
+            f"Il microcredito di {city} finanzia le piccole imprese.",
+            f"Uno sportello di {city} prepara la domanda di microcredito e segue il rimborso del microcredito.",
+            country="IT")
+        for n, city in enumerate(cities)
+    ]
+    rare = [
+        doc(200 + n, kind, "it", f"Orientamento al lavoro e alla formazione a Bruxelles, sede {n}",
+            "Corsi di lingua, tirocini e accompagnamento alla ricerca di un impiego.",
+            "Le operatrici seguono i partecipanti nei colloqui, nei corsi serali e nei tirocini in azienda; "
+            "per chi vuole aprire una bottega indicano anche il microcredito di un ente partner.",
+            country="BE")
+        for n, kind in enumerate(["practice", "practice", "resource"])
+    ]
+    engine.upsert(crowd + rare)
+    return engine
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "keyword", "semantic"])
+@pytest.mark.parametrize("backend", KEYWORD_BACKENDS)
+def test_a_filter_on_a_rare_value_finds_every_matching_record_beyond_the_over_fetch(tmp_path, thesaurus_path,
+                                                                                    backend, mode):
+    engine = _crowded_engine(tmp_path / "index", thesaurus_path, backend)
+    try:
+        everything = search(engine, "microcredito", mode=mode, ui_lang="it", per_page=100)
+        belgian = search(engine, "microcredito", mode=mode, ui_lang="it", per_page=100, filters={"country": ["BE"]})
+        practices = search(engine, "microcredito", mode=mode, ui_lang="it", per_page=100,
+                           filters={"country": ["BE"], "kind": ["practice"]})
+    finally:
+        engine.close()
+    assert not {200, 201, 202} & set(ids(everything)), "the Belgian records are past the over-fetch of the word"
+    # Filtered, they are the whole result set: the legs search inside the filter.
+    assert set(ids(belgian)) == {200, 201, 202} and belgian.total == 3
+    assert set(ids(practices)) == {200, 201} and practices.total == 2
+    # Disjunctive counts: the unticked country and kind still say what ticking them would add.
+    assert belgian.facets["country"]["BE"] == 3 and belgian.facets["country"]["IT"] > 0
+    assert practices.facets["country"]["BE"] == 2 and practices.facets["country"]["IT"] > 0
+    assert practices.facets["kind"] == {"practice": 2, "resource": 1}
+    # A facet the query does not filter on is counted over the result set.
+    assert practices.facets["lang"] == {"it": 2}
+
+
 def test_year_and_event_date_ranges_narrow_the_set_and_the_year_facet_ignores_its_own_range(small_engine):
     dated = [
         replace(CORPUS[0], year=2018),
