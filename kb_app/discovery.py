@@ -16,7 +16,7 @@ from indexing.engine import MODES, SORTS
 
 from .api_errors import ApiError
 from .catalogue import language_versions, to_interchange
-from .citation import CITATION_FORMATS, csl_item, formatted_citations
+from .citation import CITATION_FORMATS, csl_item, event_card_fields, formatted_citations
 from .countries import COUNTRY_CODES
 from .i18n import resolve_ui_lang
 from .licences import licence_data
@@ -226,8 +226,9 @@ def permalink(record: Record) -> str:
 
 
 def citable_card(record: Record) -> dict[str, Any]:
-    """The record card that citations are made from: the permalink as its URL, and its licence."""
-    card = record_card(record)
+    """The record card that citations are made from: the permalink as its URL, its licence, and an event's day
+    and place (as a reading list's export gives them)."""
+    card = {**record_card(record), **event_card_fields(record)}
     card["url"] = permalink(record)
     card["licence"] = record.licence
     return card

@@ -29,6 +29,11 @@ RECORDS = [
      "organisation": "Fair Finance", "licence": "CC-BY-NC-4.0", "translation_of": "pr-it-cite"},
     {"id": "rs-de-cite", "kind": "resource", "lang": "de", "title": "Einen Businessplan für die Bank schreiben",
      "body": "Inhalt.", "audience": "entrepreneur", "level": "beginner", "duration_minutes": 45},
+    {"id": "ev-de-cite", "kind": "event", "lang": "de", "title": "Nationale Konferenz Mikrokredit und Migration",
+     "summary": "Ergebnisse des Netzwerks für Politik, Presse und Beratung.", "body": "Programm und Ergebnisse.",
+     "event_type": "conference", "organisation": "Wisamar Bildungsgesellschaft gemeinnützige GmbH",
+     "country": "DE", "city": "Leipzig", "venue": "Neues Rathaus", "starts_at": "2027-05-20 10:00",
+     "ends_at": "2027-05-20 16:00", "timezone": "Europe/Berlin"},
 ]
 
 
@@ -96,6 +101,15 @@ def test_ris_and_csl_json_downloads_point_at_the_permalink(cited: Cited) -> None
     assert item["type"] == "report" and item["issued"] == {"date-parts": [[2021]]}
     assert item["license"] == "CC-BY-SA-4.0"  # the corpus default
     assert item["URL"] == "http://localhost/records/id/pr-it-cite"
+
+
+def test_an_event_cited_alone_carries_its_day_and_place(cited: Cited) -> None:
+    (entry,) = rispy.loads(download(cited, "ev-de-cite", "ris")[0])
+    assert entry["type_of_reference"] == "CONF"
+    assert (entry["year"], entry["date"], entry["place_published"]) == ("2027", "2027/05/20", "Leipzig")
+    (item,) = json.loads(download(cited, "ev-de-cite", "csl.json")[0])
+    assert item["event-date"] == {"date-parts": [[2027, 5, 20]]} and item["event-place"] == "Leipzig"
+    assert item["issued"] == {"date-parts": [[2027]]}
 
 
 def test_permalink_leads_to_the_record_and_unknown_ids_are_404(cited: Cited) -> None:
