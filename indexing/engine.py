@@ -34,7 +34,7 @@ from indexing.generations import (
     point_to,
     remove_stale_generations,
 )
-from indexing.keyword_search import KeywordSettings, search_keywords
+from indexing.keyword_search import KeywordSettings, PlannedQuery
 from indexing.language import detect_language
 from indexing.query_parsing import parse_query
 from indexing.record_store import RecordMeta
@@ -195,6 +195,9 @@ class QueryLegs:
     suggestion: str | None = None
     words: int = 0  # words or quoted phrases the keyword leg searched (stop words left out)
     vector: np.ndarray | None = None  # the query's embedding (None in keyword mode)
+    planned: PlannedQuery | None = None  # the keyword leg's clauses (None in semantic mode)
+    # The nearest `overfetch` records in the whole catalogue, when the dense leg searched inside filters.
+    anywhere: list[tuple[int, float]] | None = None
 
 
 @dataclass
@@ -601,23 +604,22 @@ class SearchEngine:
         and over-fetch), joined with `results` so a ticked value never counts fewer records than it shows. An
         unticked value thus says what ticking it would add (disjunctive faceting)."""
         meta = self._gen.store.meta
-        counted: dict[str, Iterable[int]] = {key: results for key in (*FILTER_KEYS, *RANGE_FACETS)}
-        for key in filtered:
-            counted[key] = set(results).union(widened(key))
-        facets: dict[str, dict[str, int]] = {}
-        for key, ids in counted.items():
-            counts: dict[str, int] = {}
-            for rid in ids:
-                record = meta.get(rid)
-                if record is None:
-                    continue
+        keys = (*FILTER_KEYS, *RANGE_FACETS)
+        shown = set(results)
+        beyond = {key: set(widened(key)) - shown for key in filtered}  # what each filtered facet counts besides
+        facets: dict[str, dict[str, int]] = {key: {} for key in keys}
+        for rid in shown.union(*beyond.values()):
+            record = meta.get(rid)  # read once: a record is a view over the store's columns
+            if record is None:
+                continue
+            for key in keys if rid in shown else [key for key, ids in beyond.items() if rid in ids]:
+                counts = facets[key]
                 values = ([str(record.year)] if record.year is not None else []) if key == "year" else record.values(key)
                 for value in values:
                     counts[value] = counts.get(value, 0) + 1
-            # Latest year first, like a timeline; the other facets by count.
-            order = (lambda kv: -int(kv[0])) if key == "year" else (lambda kv: (-kv[1], kv[0]))
-            facets[key] = dict(sorted(counts.items(), key=order))
-        return facets
+        # Latest year first, like a timeline; the other facets by count.
+        return {key: dict(sorted(counts.items(), key=(lambda kv: -int(kv[0])) if key == "year" else
+                                 (lambda kv: (-kv[1], kv[0])))) for key, counts in facets.items()}
 
     def _check(self, query: SearchQuery) -> dict[str, list[str]]:
         if query.mode not in MODES:
@@ -659,10 +661,9 @@ class SearchEngine:
             ranked = [(rid, s) for rid, s in ranked if rid in self._gen.store.meta]
 
             def widened(key: str) -> list[int]:
-                # The query's vector and the catalogue's best cosine are reused: the query is encoded once.
+                # The query is encoded and planned once; the relative floor keeps the catalogue's best cosine.
                 others = {name: values for name, values in filters.items() if name != key}
-                wide = self._legs(text, lang, query.mode, others, self._matching(passing, within, without=key),
-                                  legs.vector, legs.best_cosine)
+                wide = self._legs(text, lang, query.mode, others, self._matching(passing, within, without=key), legs)
                 return [rid for rid, _ in self._bounded(wide, query.mode)[1]]
 
             facets = self._facets([rid for rid, _ in ranked], passing, widened)
@@ -702,24 +703,27 @@ class SearchEngine:
         return self._bounded(legs, mode)[1]
 
     def _legs(self, text: str, lang: str, mode: str, filters: dict, allowed: set[int] | None,
-              vector: np.ndarray | None = None, best: float | None = None) -> QueryLegs:
+              again: QueryLegs | None = None) -> QueryLegs:
         """Each leg searched within `filters` and `allowed` (the records passing them and the year and date
-        ranges; None: all); `vector` and `best` are the query's embedding and best cosine when already known."""
-        matches = self.thesaurus.detect(text, lang)
+        ranges; None: all). Searching `again` a query whose legs are known reuses its concepts, embedding,
+        best cosine and keyword clauses: only the searches are run again."""
+        matches = again.matches if again else self.thesaurus.detect(text, lang)
         # The dense leg (torch and FAISS release the GIL) runs beside the keyword leg
         # (pure-Python Whoosh), so a hybrid query costs about the slower of the two.
-        dense = self._dense_pool().submit(self._dense_leg, text, allowed, vector, best) if mode != "keyword" else None
-        keyword, suggestion = None, None
+        dense = self._dense_pool().submit(self._dense_leg, text, allowed, again) if mode != "keyword" else None
+        keyword, suggestion, planned = None, None, None
         if mode in ("hybrid", "keyword"):
-            found = search_keywords(self._gen.keyword, text, lang, self.settings.overfetch, filters, self.settings.keyword)
+            planned = again.planned if again and again.planned else PlannedQuery(
+                self._gen.keyword, text, lang, self.settings.keyword)
+            found = planned.search(self.settings.overfetch, filters)
             # The backend takes the facet filters; the year and date ranges, which it does not index, are applied here.
             keyword = [(h.id, h.score) for h in found.hits if allowed is None or h.id in allowed]
             suggestion = found.suggestion
         # Computed in every mode: semantic and keyword hits are explained with it too.
         concept = self._concept_leg([m.id for m in matches], allowed, min_match=self.settings.concept_min_match)
-        raw, best, vector = dense.result() if dense is not None else ([], 0.0, None)
+        raw, best, vector, anywhere = dense.result() if dense is not None else ([], 0.0, None, None)
         words = sum(1 for unit in parse_query(suggestion or text) if unit.phrase or terms_of(lang, unit.text))
-        return QueryLegs(matches, keyword, concept, raw, best, suggestion, words, vector)
+        return QueryLegs(matches, keyword, concept, raw, best, suggestion, words, vector, planned, anywhere)
 
     def _bounded(self, legs: QueryLegs, mode: str) -> tuple[dict[str, list[tuple[int, float]]], list[tuple[int, float]]]:
         """The legs cut at the result set's edge (see EngineSettings), and the set in rank order."""
@@ -797,20 +801,24 @@ class SearchEngine:
                 self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kb-dense")
             return self._pool
 
-    def _dense_leg(self, text: str, allowed: set[int] | None, vector: np.ndarray | None = None,
-                   best: float | None = None) -> tuple[list[tuple[int, float]], float, np.ndarray]:
+    def _dense_leg(self, text: str, allowed: set[int] | None, again: QueryLegs | None) -> tuple[
+            list[tuple[int, float]], float, np.ndarray, list[tuple[int, float]] | None]:
         """The nearest `overfetch` records (before any floor), the best cosine in the whole
         catalogue (the relative floor is taken from it, so a filter narrows the result set and
-        never lets more records in) and the query vector (to tell which passage of a hit matched).
-        A known `vector` and `best` are reused instead of encoding and searching again."""
-        if vector is None:
-            vector = self.encoder.encode([text])[0]
-        found = self._gen.dense.search(vector, self.settings.overfetch, allowed)
-        if best is None:
-            best = found[0][1] if found else 0.0
-            if allowed is not None and self.settings.dense_relative_floor > 0:
-                best = max([best] + [score for _, score in self._gen.dense.search(vector, 1)])
-        return found, best, vector
+        never lets more records in), the query vector (to tell which passage of a hit matched) and,
+        when `allowed` restricts the search, the nearest records in the whole catalogue. A search
+        `again` reuses the vector, the best cosine and those nearest records."""
+        k = self.settings.overfetch
+        vector = again.vector if again else self.encoder.encode([text])[0]
+        anywhere = again.anywhere if again else None
+        found = anywhere if allowed is None and anywhere is not None else self._gen.dense.search(vector, k, allowed)
+        if again:
+            return found, again.best_cosine, vector, anywhere
+        best = found[0][1] if found else 0.0
+        if allowed is not None and self.settings.dense_relative_floor > 0:
+            anywhere = self._gen.dense.search(vector, k)
+            best = max([best] + [score for _, score in anywhere[:1]])
+        return found, best, vector, anywhere
 
     def _gate(self, raw: list[tuple[int, float]], floor: float) -> Callable[[int], bool]:
         """Whether a keyword or concept match keeps its place in the result set: its cosine is not

@@ -139,6 +139,42 @@ def corrections(backend: KeywordBackend, units: list[QueryUnit]) -> dict[str, st
     return found
 
 
+class PlannedQuery:
+    """A query's keyword clauses, planned once (they depend on its words and language, not on filters) and
+    searched under any filters; the spelling fallback is planned at most once too."""
+
+    def __init__(self, backend: KeywordBackend, text: str, lang: str, settings: KeywordSettings | None = None):
+        self.backend, self.lang, self.settings = backend, lang, settings or KeywordSettings()
+        self.units = parse_query(text)
+        self.clauses = plan_clauses(backend, self.units, lang, self.settings)
+        self._fallback: tuple[list[Clause], str] | None = None
+        self._fallback_planned = False
+
+    def _corrected(self) -> tuple[list[Clause], str] | None:
+        """The clauses of the query with its unknown words corrected, and the corrected text (None: nothing to fix)."""
+        if not self._fallback_planned:
+            self._fallback_planned = True
+            fixes = corrections(self.backend, self.units)
+            if fixes:
+                corrected = [QueryUnit(apply_corrections(unit.text, fixes), unit.phrase) for unit in self.units]
+                suggestion = " ".join(f'"{u.text}"' if u.phrase else u.text for u in corrected)
+                self._fallback = (plan_clauses(self.backend, corrected, self.lang, self.settings), suggestion)
+        return self._fallback
+
+    def search(self, limit: int = 200, filters: dict[str, list[str]] | None = None,
+               fallback: bool = True) -> KeywordResult:
+        """Records matching the query words within `filters`, best first; if nothing matches, retry with the
+        closest spellings found in the index and say which words were used."""
+        hits = self.backend.search(self.clauses, filters, limit) if self.clauses else []
+        if hits or not fallback:
+            return KeywordResult(hits)
+        corrected = self._corrected()
+        if corrected is None:
+            return KeywordResult([])
+        clauses, suggestion = corrected
+        return KeywordResult(self.backend.search(clauses, filters, limit) if clauses else [], suggestion)
+
+
 def search_keywords(
     backend: KeywordBackend,
     text: str,
@@ -150,17 +186,4 @@ def search_keywords(
 ) -> KeywordResult:
     """Records matching the query words, best first; if nothing matches, retry with the closest
     spellings found in the index and say which words were used."""
-    settings = settings or KeywordSettings()
-    units = parse_query(text)
-    clauses = plan_clauses(backend, units, lang, settings)
-    hits = backend.search(clauses, filters, limit) if clauses else []
-    if hits or not fallback:
-        return KeywordResult(hits)
-    fixes = corrections(backend, units)
-    if not fixes:
-        return KeywordResult([])
-    corrected = [QueryUnit(apply_corrections(unit.text, fixes), unit.phrase) for unit in units]
-    clauses = plan_clauses(backend, corrected, lang, settings)
-    hits = backend.search(clauses, filters, limit) if clauses else []
-    suggestion = " ".join(f'"{u.text}"' if u.phrase else u.text for u in corrected)
-    return KeywordResult(hits, suggestion)
+    return PlannedQuery(backend, text, lang, settings).search(limit, filters, fallback)

@@ -52,8 +52,11 @@ class DenseIndex:
         return set(self._passages)
 
     def _passage_ids(self, record_ids) -> np.ndarray:
-        ids = [rid * PASSAGE_SLOTS + n for rid in record_ids for n in range(self._passages.get(rid, 0))]
-        return np.asarray(ids, dtype=np.int64)
+        # In numpy: a filter of thousands of records made the Python loop most of a filtered search's time.
+        rids = list(record_ids)
+        counts = np.fromiter((self._passages.get(rid, 0) for rid in rids), dtype=np.int64, count=len(rids))
+        firsts = np.repeat(np.asarray(rids, dtype=np.int64) * PASSAGE_SLOTS, counts)
+        return firsts + np.arange(len(firsts), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
 
     def add(self, record_id: int, vectors: np.ndarray) -> None:
         """Add (or replace) a record given the vectors of its passages."""
