@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Callable
 
 from indexing.analyzers import LANGUAGES, WORD_PATTERN, normalise_term, spelling_word
 from indexing.documents import IndexDoc
@@ -26,27 +28,30 @@ class AnalysedDoc:
 
 # Index term of each word already seen, per language (None: a stop word), and the spelling
 # form of each: a build sees the same few hundred thousand words over and over, and a plain dict
-# lookup is the cheapest way to reuse them.
+# lookup (a miss computes the word once, through __missing__) is the cheapest way to reuse them.
 _MEMO_LIMIT = 500_000
-_memo: dict[str, dict[str, str | None]] = {lang: {} for lang in LANGUAGES}
-_spelling_memo: dict[str, str | None] = {}
 
 
-def _remembered(memo: dict[str, str | None], word: str, make) -> str | None:
-    if len(memo) >= _MEMO_LIMIT:
-        memo.clear()
-    value = memo[word] = make(word)
-    return value
+class _Memo(dict):
+    """word -> its analysed form, computed by `make` the first time a word is looked up."""
+
+    def __init__(self, make: Callable[[str], str | None]):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, word: str) -> str | None:
+        if len(self) >= _MEMO_LIMIT:
+            self.clear()
+        value = self[word] = self.make(word)
+        return value
+
+
+_memo: dict[str, _Memo] = {lang: _Memo(partial(normalise_term, lang)) for lang in LANGUAGES}
+_spelling_memo = _Memo(spelling_word)
 
 
 def _terms(lang: str, words: list[str]) -> list[str]:
-    memo = _memo[lang]
-    found = []
-    for word in words:
-        term = memo[word] if word in memo else _remembered(memo, word, lambda w: normalise_term(lang, w))
-        if term:
-            found.append(term)
-    return found
+    return [term for term in map(_memo[lang].__getitem__, words) if term]
 
 
 def analyse_doc(doc: IndexDoc) -> AnalysedDoc:
@@ -65,10 +70,5 @@ def analyse_doc(doc: IndexDoc) -> AnalysedDoc:
         target = terms["body"] if passage_lang == lang else other_bodies.setdefault(passage_lang, [])
         target.extend(_terms(passage_lang, WORD_PATTERN.findall(passage.text)))
     # Spelling suggestions come from titles and summaries: the words people search with.
-    memo = _spelling_memo
-    spelling = []
-    for word in title + summary:
-        surface = memo[word] if word in memo else _remembered(memo, word, spelling_word)
-        if surface:
-            spelling.append(surface)
+    spelling = [surface for surface in map(_spelling_memo.__getitem__, title + summary) if surface]
     return AnalysedDoc(doc, lang, terms, spelling, other_bodies)

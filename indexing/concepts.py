@@ -64,6 +64,17 @@ class Thesaurus:
             for entries in index.values():
                 entries.sort(key=lambda e: -len(e[0]))
             self._label_index[lang] = index
+        # The same labels for tagging a record: per first term, each label length (longest first) with its
+        # labels -> concept ids, so a place in the text costs one lookup per length, not one per label.
+        self._tag_index: dict[str, dict[str, list[tuple[int, dict[tuple[str, ...], list[str]]]]]] = {}
+        for lang, index in self._label_index.items():
+            tagging: dict[str, list[tuple[int, dict[tuple[str, ...], list[str]]]]] = {}
+            for first, entries in index.items():
+                by_length: dict[int, dict[tuple[str, ...], list[str]]] = {}
+                for label_terms, concept_id in entries:
+                    by_length.setdefault(len(label_terms), {}).setdefault(label_terms, []).append(concept_id)
+                tagging[first] = sorted(by_length.items(), key=lambda item: -item[0])
+            self._tag_index[lang] = tagging
 
     @classmethod
     def from_jsonl(cls, path: Path | str) -> "Thesaurus":
@@ -125,15 +136,16 @@ class Thesaurus:
 
     def tag_terms(self, terms: list[str], lang: str) -> Counter:
         """`tag` over a text already analysed in `lang` (its index terms, in order)."""
-        index = self._label_index.get(lang, {})
-        found: Counter = Counter()
+        index = self._tag_index.get(lang, {})
+        found: dict[str, int] = {}
         # Every label at every place counts, so only the places where some label starts are looked at.
-        for i in [i for i, term in enumerate(terms) if term in index]:
-            for label_terms, concept_id in index[terms[i]]:
-                n = len(label_terms)
-                if n == 1 or tuple(terms[i : i + n]) == label_terms:
-                    found[concept_id] += 1
-        return found
+        for i, lengths in [(i, lengths) for i, lengths in enumerate(map(index.get, terms)) if lengths]:
+            for n, labels in lengths:
+                concept_ids = labels.get(tuple(terms[i : i + n])) if n > 1 else labels[(terms[i],)]
+                if concept_ids:
+                    for concept_id in concept_ids:
+                        found[concept_id] = found.get(concept_id, 0) + 1
+        return Counter(found)
 
     def detect(self, query: str, lang: str) -> list[ConceptMatch]:
         """Concepts a query mentions: labels in its own language first, then in the others.

@@ -130,6 +130,26 @@ class SentenceTransformerEncoder:
 _STATIC_MODULE = "StaticEmbedding"
 _NORMALIZE_MODULE = "Normalize"
 _STATIC_CHUNK = 2048  # texts per step: bounds the gathered token rows in memory
+# A tokenizer whose normalisers and pre-tokenizer never join characters across a space, tab or line break
+# gives a text the token ids of its space-separated chunks one after another: a batch then tokenizes each
+# distinct chunk once and reuses it (most words recur), which costs a small share of tokenizing every text
+# (issue 16, bench/README.md). Other tokenizers tokenize whole texts.
+_WORD_LOCAL_NORMALIZERS = frozenset({"NFC", "NFD", "NFKC", "NFKD", "BertNormalizer", "Lowercase", "StripAccents"})
+_WORD_LOCAL_PRE_TOKENIZERS = frozenset({"BertPreTokenizer", "Whitespace", "WhitespaceSplit"})
+_SPACE_SEPARATED = re.compile(r"[^ \t\n\r]+")
+_CHUNK_MEMO_LIMIT = 200_000  # chunks remembered per encoder (about 40 MB); forgotten all at once when full
+
+
+def _tokenizes_by_chunk(config: dict) -> bool:
+    """True if a tokenizer.json's normalisers and pre-tokenizer work within space-separated chunks."""
+    normalizer = config.get("normalizer") or {}
+    normalizers = normalizer.get("normalizers", []) if normalizer.get("type") == "Sequence" else [normalizer]
+    pre_tokenizer = config.get("pre_tokenizer") or {}
+    return (
+        all(n.get("type") in _WORD_LOCAL_NORMALIZERS for n in normalizers if n)
+        and pre_tokenizer.get("type") in _WORD_LOCAL_PRE_TOKENIZERS
+        and not config.get("post_processor")
+    )
 
 
 def _static_layout(folder: Path) -> bool:
@@ -164,10 +184,31 @@ class StaticEmbeddingEncoder:
         self._weights = np.ascontiguousarray(weights["embedding.weight"], dtype=np.float32)
         self.dimension = int(self._weights.shape[1])
         self.multilingual = _is_multilingual(folder)
-        self._tokenizer = Tokenizer.from_file(str(Path(folder) / "tokenizer.json"))
+        tokenizer_file = Path(folder) / "tokenizer.json"
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self._tokenizer.no_padding()
         # Without character offsets (which a bag of tokens never reads) tokenizing is about a quarter faster.
         self._encode_many = getattr(self._tokenizer, "encode_batch_fast", self._tokenizer.encode_batch)
+        self._by_chunk = _tokenizes_by_chunk(json.loads(tokenizer_file.read_text(encoding="utf-8")))
+        self._chunk_ids: dict[str, list[int]] = {}
+        self._chunk_lock = threading.Lock()
+
+    def _token_ids(self, texts: list[str]) -> list[list[int]]:
+        """Each text's token ids (no special tokens)."""
+        if len(texts) <= _FEW_TEXTS:
+            return [self._tokenizer.encode(t, add_special_tokens=False).ids for t in texts]
+        if not self._by_chunk:
+            return [e.ids for e in self._encode_many(texts, add_special_tokens=False)]
+        split = [_SPACE_SEPARATED.findall(text) for text in texts]
+        with self._chunk_lock:
+            known = self._chunk_ids
+            missing = list({chunk for chunks in split for chunk in chunks if chunk not in known})
+            if len(known) + len(missing) > _CHUNK_MEMO_LIMIT:
+                known.clear()
+                missing = list({chunk for chunks in split for chunk in chunks})
+            for chunk, encoding in zip(missing, self._encode_many(missing, add_special_tokens=False), strict=True):
+                known[chunk] = encoding.ids
+            return [list(itertools.chain.from_iterable(map(known.__getitem__, chunks))) for chunks in split]
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         from scipy.sparse import csr_matrix
@@ -175,9 +216,7 @@ class StaticEmbeddingEncoder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for start in range(0, len(texts), _STATIC_CHUNK):
             chunk = list(texts[start:start + _STATIC_CHUNK])
-            encodings = (self._encode_many(chunk, add_special_tokens=False) if len(chunk) > _FEW_TEXTS
-                         else [self._tokenizer.encode(t, add_special_tokens=False) for t in chunk])
-            token_ids = [e.ids for e in encodings]
+            token_ids = self._token_ids(chunk)
             counts = np.fromiter(map(len, token_ids), dtype=np.int64, count=len(token_ids))
             if not counts.any():
                 continue

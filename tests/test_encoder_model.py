@@ -71,3 +71,15 @@ def test_numpy_encoder_gives_the_sentence_transformers_vectors(model) -> None:
         assert float(ours[row] @ theirs[row]) > 0.999
     assert not np.any(ours[3]), "an empty text is a zero vector, not NaN"
     assert isinstance(load_encoder(str(SHIPPED_MODEL)), StaticEmbeddingEncoder)
+
+
+def test_a_batch_gives_each_text_the_vector_it_gets_alone() -> None:
+    """An import encodes records in batches and a search encodes one query: a text gets one vector either way."""
+    from indexing.encoders import StaticEmbeddingEncoder
+
+    encoder = StaticEmbeddingEncoder(str(SHIPPED_MODEL))
+    texts = ["Microcredito per donne migranti, a Torino.", "قروض صغيرة\tللنساء المهاجرات", "l'´accent e\u0301 ﬁnal\u00a0ici",
+             "中文字abc中def", "a\x1cb  c\r\nd\u2028e", "  ", "Existenzgründung—Beratung!!", "🙂🙂 x", ""]
+    alone = np.vstack([encoder.encode([text]) for text in texts])
+    for _ in range(2):  # the second batch reuses the chunks the first one tokenized
+        assert np.array_equal(encoder.encode(texts), alone)
