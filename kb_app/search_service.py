@@ -11,15 +11,16 @@ from typing import Any, Callable, Iterator
 
 from flask import Flask
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session, sessionmaker
 
 from indexing import EngineSettings, IndexDoc, SearchEngine, SearchQuery, SearchResults
 from indexing.engine import MODES
 
 from .db import latest_change_seq
 from .documents.reading import attachment_passages
-from .kinds import kind_of
-from .models import IndexChange, Record
+from .kinds import EVENT_DETAIL_FIELDS, kind_of
+from .models import Attachment, EventDetails, IndexChange, Organisation, Record, Theme, record_themes
 
 log = logging.getLogger(__name__)
 # Searched before serving (KB_WARM_UP): a Latin-script and an Arabic query touch every analyser path and model.
@@ -39,7 +40,7 @@ def searched_text(value: Any) -> str:
     return str(value) if value else ""
 
 
-def record_to_doc(record: Record) -> IndexDoc:
+def record_to_doc(record: "Record | _RecordRows") -> IndexDoc:
     """What the search library sees of a record: its text by field, its attached files' text (read once and
     stored, see kb_app.documents) as passages in their own language, and the facets it is filtered on."""
     kind = kind_of(record.kind)
@@ -54,6 +55,47 @@ def record_to_doc(record: Record) -> IndexDoc:
         starts_on=(record.starts_at or "")[:10] or None if record.kind == "event" else None,
         ends_on=(record.ends_at or record.starts_at or "")[:10] or None if record.kind == "event" else None,
     )
+
+
+class _RecordRows:
+    """A record as record_to_doc reads it, from plain rows: its columns, theme slugs, organisation name, attached
+    files and event details. The index reads every published record back after an import, and building an ORM
+    object with its relationships per record cost more than analysing it (issue 16)."""
+
+    __slots__ = ("_row", "_details", "themes", "organisation", "attachments")
+
+    def __init__(self, row: Row, themes: list[Row], organisation: Row | None, attachments: list[Row],
+                 details: Row | None):
+        self._row, self._details = row, details
+        self.themes, self.organisation, self.attachments = themes, organisation, attachments
+
+    def __getattr__(self, name: str) -> Any:
+        if name in EVENT_DETAIL_FIELDS:
+            return getattr(self._details, name) if self._details is not None else None
+        return getattr(self._row, name)
+
+
+def _published_rows(session: Session, rows: list[Row]) -> list[_RecordRows]:
+    """The rows of a batch of records joined with their children: one query per child table."""
+    ids = [row.id for row in rows]
+    themes: dict[int, list[Row]] = {}
+    links = record_themes.c
+    for link in session.execute(select(links.record_id, Theme.slug).join(Theme, Theme.id == links.theme_id)
+                                .where(links.record_id.in_(ids)).order_by(links.record_id, Theme.slug)):
+        themes.setdefault(link.record_id, []).append(link)
+    wanted = {row.organisation_id for row in rows if row.organisation_id is not None}
+    organisations = {o.id: o for o in session.execute(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(wanted)))} if wanted else {}
+    attachments: dict[int, list[Row]] = {}
+    for attachment in session.execute(
+            select(Attachment.record_id, Attachment.filename, Attachment.lang, Attachment.text_status,
+                   Attachment.text_content).where(Attachment.record_id.in_(ids)).order_by(Attachment.id)):
+        attachments.setdefault(attachment.record_id, []).append(attachment)
+    events = [row.id for row in rows if row.kind == "event"]
+    details = {d.record_id: d for d in session.execute(
+        select(EventDetails.__table__).where(EventDetails.record_id.in_(events)))} if events else {}
+    return [_RecordRows(row, themes.get(row.id, []), organisations.get(row.organisation_id),
+                        attachments.get(row.id, []), details.get(row.id)) for row in rows]
 
 
 WRITER_LOCK_FILE = "writer.lock"
@@ -144,19 +186,16 @@ class SearchService:
             return self._engine
 
     def _published_docs(self, session: Session, ids: list[int] | None = None) -> Iterator[IndexDoc]:
-        query = (select(Record).where(Record.status == "published")
-                 .options(selectinload(Record.themes), selectinload(Record.organisation),
-                          selectinload(Record.attachments)).order_by(Record.id))
+        query = select(Record.__table__).where(Record.status == "published").order_by(Record.id)
         if ids is not None:
             query = query.where(Record.id.in_(ids))
         last = 0
         while True:
-            batch = list(session.scalars(query.where(Record.id > last).limit(500)))
-            if not batch:
+            rows = session.execute(query.where(Record.id > last).limit(500)).all()
+            if not rows:
                 return
-            for record in batch:
-                yield record_to_doc(record)
-            last = batch[-1].id
+            yield from map(record_to_doc, _published_rows(session, rows))
+            last = rows[-1].id
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild every index from the database into a new folder and swap it in; returns the record count."""
