@@ -137,7 +137,7 @@ _STATIC_CHUNK = 2048  # texts per step: bounds the gathered token rows in memory
 _WORD_LOCAL_NORMALIZERS = frozenset({"NFC", "NFD", "NFKC", "NFKD", "BertNormalizer", "Lowercase", "StripAccents"})
 _WORD_LOCAL_PRE_TOKENIZERS = frozenset({"BertPreTokenizer", "Whitespace", "WhitespaceSplit"})
 _SPACE_SEPARATED = re.compile(r"[^ \t\n\r]+")
-_CHUNK_MEMO_LIMIT = 200_000  # chunks remembered per encoder (about 40 MB); forgotten all at once when full
+_CHUNK_MEMO_LIMIT = 100_000  # chunks remembered per process (about 225 B each); forgotten at once when full
 
 
 def _tokenizes_by_chunk(config: dict) -> bool:
