@@ -1,6 +1,7 @@
 """Shared fixtures: an app per test on a fresh database, and one corpus-loaded app per session."""
 from __future__ import annotations
 
+import itertools
 import os
 import secrets
 from collections.abc import Iterator
@@ -90,6 +91,19 @@ def corpus_app(tmp_path_factory: pytest.TempPathFactory, databases: FreshDatabas
 @pytest.fixture()
 def corpus_client(corpus_app: Flask) -> FlaskClient:
     return corpus_app.test_client()
+
+
+_own_addresses = itertools.count(1)
+
+
+@pytest.fixture()
+def own_client(corpus_app: Flask) -> FlaskClient:
+    """A corpus client from an address of its own, for a test that sends many requests: it must not use up
+    the rate limits (per address and minute) that the other tests of the shared corpus app count on."""
+    client = corpus_app.test_client()
+    n = next(_own_addresses)
+    client.environ_base["REMOTE_ADDR"] = f"198.18.{n // 250 % 250}.{n % 250 + 1}"
+    return client
 
 
 @pytest.fixture()

@@ -1,7 +1,6 @@
 """The search result set has an edge: counts, pages and facets are those of the records that match, in HTML and JSON."""
 from __future__ import annotations
 
-import itertools
 
 import math
 
@@ -128,18 +127,6 @@ def search(client: FlaskClient, **args: object) -> dict:
     response = client.get("/api/v1/search", query_string=args)
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()
-
-
-_addresses = itertools.count(1)
-
-
-@pytest.fixture()
-def own_client(corpus_app: Flask) -> FlaskClient:
-    """A client from an address of its own: these tests send many requests, and must not use up the rate
-    limits (per address and minute) that the other tests of the shared corpus app count on."""
-    client = corpus_app.test_client()
-    client.environ_base["REMOTE_ADDR"] = f"198.18.0.{next(_addresses) % 250 + 1}"
-    return client
 
 
 def test_ticking_two_languages_gives_their_union_and_keeps_every_language_counted(own_client: FlaskClient) -> None:

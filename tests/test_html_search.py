@@ -1,7 +1,6 @@
 """The operator pages for searching and browsing, through the Flask test client over the shipped corpus."""
 from __future__ import annotations
 
-import itertools
 
 import json
 import re
@@ -137,18 +136,6 @@ def test_a_facet_filters_the_results_to_the_count_it_showed(corpus_client: Flask
     assert not filtered.xpath('//form[@id="search-form"]//input[@type="hidden"][@name="country"]')
     del chosen.attrib["checked"]
     assert total_shown(submit(corpus_client, filtered)) == total_shown(doc)
-
-
-_addresses = itertools.count(1)
-
-
-@pytest.fixture()
-def own_client(corpus_app: Flask) -> FlaskClient:
-    """A client from an address of its own: these tests send many requests, and must not use up the rate
-    limits (per address and minute) that the other tests of the shared corpus app count on."""
-    client = corpus_app.test_client()
-    client.environ_base["REMOTE_ADDR"] = f"198.51.100.{next(_addresses) % 250 + 1}"
-    return client
 
 
 def test_ticking_two_languages_gives_their_union_and_the_others_keep_their_counts(own_client: FlaskClient) -> None:
