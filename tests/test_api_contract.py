@@ -166,3 +166,16 @@ def test_the_docs_page_shows_every_operation_and_links_the_document(api: FlaskCl
             assert f"{method.upper()} {path}" in page
     assert 'href="/api/v1/openapi.json"' in page
     assert "/account/tokens" in page
+
+
+def test_the_documented_record_shape_is_the_one_of_its_kind(document: dict[str, Any]) -> None:
+    """A client validating against the document learns what the server refuses (tests/test_interchange.py): a
+    practice carrying an event's venue is invalid there too, while the event with its venue and an empty cell of another kind's column pass."""
+    validator = schema_validator(document, {"$ref": "#/components/schemas/InterchangeRecord"})
+    practice = {"kind": "practice", "lang": "it", "title": "Sportello credito", "body": "Come funziona."}
+    event = {"kind": "event", "lang": "de", "title": "Konferenz", "body": "Programm.", "venue": "Neues Rathaus",
+             "starts_at": "2027-05-20 10:00", "ends_at": "2027-05-20 16:00", "timezone": "Europe/Berlin"}
+    assert validator.is_valid(practice) and validator.is_valid(event)
+    assert validator.is_valid({**practice, "venue": ""})
+    assert not validator.is_valid({**practice, "venue": "Neues Rathaus"})
+    assert not validator.is_valid({**practice, "kind": "webinar"})

@@ -10,7 +10,7 @@ from ..citation import CITATION_FORMATS
 from ..licences import LICENCE_IDS
 from ..interchange import DATE_FIELDS, FIELD_ORDER, INT_FIELDS, REQUIRED, TEXT_LIMITS
 from ..kinds import (CHOICE_FIELDS, DATETIME_FIELDS, KIND_NAMES, LANGUAGES, LINES_LIMITS, MULTI_CHOICE_FIELDS,
-                     URL_FIELDS)
+                     URL_FIELDS, allowed_fields, kinds_with_field)
 from ..models import VISIBILITIES
 
 STR = {"type": "string"}
@@ -99,12 +99,36 @@ def _optional(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, *absent]}
 
 
-INTERCHANGE_RECORD = closed(
-    {name: _interchange_field(name) if name in REQUIRED else _optional(name, _interchange_field(name)) for name in FIELD_ORDER},
-    required=list(REQUIRED),
-    description="A record in the interchange format: what the export writes, `kb import` reads and POST /records takes "
-                "(null or an empty string in an optional field means the field is left out).",
-)
+def _interchange_record(kind: str) -> dict[str, Any]:
+    """One kind's record: its own fields typed, another kind's fields only as left out (a CSV export has a
+    column for every kind's fields, so an empty cell of another kind's column is accepted)."""
+    own = allowed_fields(kind)
+    properties: dict[str, Any] = {}
+    for name in FIELD_ORDER:
+        if name == "kind":
+            properties[name] = {"type": "string", "const": kind}
+        elif name not in own:
+            properties[name] = {"anyOf": [{"type": "null"}, {"const": ""}, {"type": "array", "maxItems": 0}],
+                                "description": f"a field of {' and '.join(kinds_with_field(name))} records only"}
+        elif name in REQUIRED:
+            properties[name] = _interchange_field(name)
+        else:
+            properties[name] = _optional(name, _interchange_field(name))
+    return closed(properties, required=list(REQUIRED), description=f"A record of kind {kind} in the interchange format.")
+
+
+INTERCHANGE_RECORDS: dict[str, dict[str, Any]] = {
+    f"InterchangeRecord{kind.capitalize()}": _interchange_record(kind) for kind in KIND_NAMES
+}
+INTERCHANGE_RECORD: dict[str, Any] = {
+    "oneOf": [ref(name) for name in INTERCHANGE_RECORDS],
+    "discriminator": {"propertyName": "kind",
+                      "mapping": {kind: f"#/components/schemas/InterchangeRecord{kind.capitalize()}"
+                                  for kind in KIND_NAMES}},
+    "description": "A record in the interchange format: what the export writes, `kb import` reads and POST /records "
+                   "takes (null or an empty string in an optional field means the field is left out). Each kind "
+                   "carries its own fields; another kind's field is refused unless it is left out.",
+}
 
 CARD_PROPERTIES: dict[str, Any] = {
     "id": INT,
@@ -162,6 +186,7 @@ SCHEMAS: dict[str, Any] = {
                                       "message": STR})},
                     description="The one error shape of the whole service."),
     "InterchangeRecord": INTERCHANGE_RECORD,
+    **INTERCHANGE_RECORDS,
     "RecordCard": closed(CARD_PROPERTIES, description="The short form of a published record."),
     "SearchResult": closed({**CARD_PROPERTIES,
                             "snippet": {"type": "string", "description": "HTML fragment: escaped text with <mark> around matches."},
