@@ -20,9 +20,10 @@ from indexing.backends import (
     DEFAULT_KEYWORD_BACKEND,
     IndexMismatchError,
 )
+from indexing.backends.base import Filters, Range
 from indexing.backends.faiss_dense import PASSAGE_SLOTS
 from indexing.concepts import Thesaurus
-from indexing.documents import FILTER_KEYS, RANGE_FACETS, IndexDoc, Passage
+from indexing.documents import FILTER_KEYS, RANGE_FACETS, IndexDoc, Passage, day_number
 from indexing.encoders import Encoder, load_encoder, passages
 from indexing.explain import Hit, concept_match, explain_hits, semantic_match
 from indexing.fusion import expand_keyword, rrf_fuse
@@ -538,6 +539,24 @@ class SearchEngine:
             return lambda meta: meta.overlaps(query.date_from, query.date_to)
         return None
 
+    @staticmethod
+    def _ranges(query: SearchQuery) -> dict[str, Range]:
+        """The query's year and event date ranges as keyword index filters (the same records as `_passing`'s
+        "year" and `_dated`): an event is in a date range when it starts by its end and ends from its start."""
+        ranges = {}
+        if query.year_from is not None or query.year_to is not None:
+            ranges["year"] = Range(query.year_from, query.year_to)
+        days = {}
+        for name, value in (("date_from", query.date_from), ("date_to", query.date_to)):
+            try:
+                days[name] = day_number(value) if value else None
+            except ValueError:
+                raise ValueError(f"{name} {value!r} is not a date (YYYY-MM-DD)") from None
+        if query.date_from or query.date_to:
+            ranges["starts"] = Range(None, days["date_to"])
+            ranges["ends"] = Range(days["date_from"], None)
+        return ranges
+
     def _passing(self, filters: dict[str, list[str]], query: SearchQuery) -> dict[str, set[int]]:
         """For each facet the query filters on (and "year" for a year range), the records passing that filter."""
         by_value = self._gen.store.by_value
@@ -641,6 +660,7 @@ class SearchEngine:
     def search(self, query: SearchQuery) -> SearchResults:
         """Ranked, filtered, faceted results with snippets and match explanations."""
         filters = self._check(query)
+        ranged: Filters = {**filters, **self._ranges(query)}  # what the keyword index is searched within
         per_page = min(max(int(query.per_page), 1), 100)
         page = max(int(query.page), 1)
         text = _CONTROL.sub(" ", query.text or "")[: self.settings.max_query_chars].strip()
@@ -654,7 +674,7 @@ class SearchEngine:
                 return self._browse(lang, passing, within, page, per_page)
             # Every leg searches inside the filters, so a filter on a rare value finds its records however many
             # outside it match the query better; the facets search again without each filter (see _facets).
-            legs = self._legs(text, lang, query.mode, filters, allowed)
+            legs = self._legs(text, lang, query.mode, ranged, allowed)
             lists, ranked = self._bounded(legs, query.mode)
             matches, concept_list, suggestion = legs.matches, lists.get("concept", []), legs.suggestion
             query_vector = legs.vector
@@ -662,7 +682,7 @@ class SearchEngine:
 
             def widened(key: str) -> list[int]:
                 # The query is encoded and planned once; the relative floor keeps the catalogue's best cosine.
-                others = {name: values for name, values in filters.items() if name != key}
+                others = {name: values for name, values in ranged.items() if name != key}
                 wide = self._legs(text, lang, query.mode, others, self._matching(passing, within, without=key), legs)
                 return [rid for rid, _ in self._bounded(wide, query.mode)[1]]
 
@@ -693,20 +713,22 @@ class SearchEngine:
     def query_legs(self, query: SearchQuery) -> QueryLegs:
         """What each leg finds for a query before the result set's edge is cut (for tuning it)."""
         filters = self._check(query)
+        ranged: Filters = {**filters, **self._ranges(query)}
         text = _CONTROL.sub(" ", query.text or "")[: self.settings.max_query_chars].strip()
         with self._lock.read():
             allowed = self._matching(self._passing(filters, query), self._dated(self._dated_test(query)))
-            return self._legs(text, detect_language(text, query.ui_lang), query.mode, filters, allowed)
+            return self._legs(text, detect_language(text, query.ui_lang), query.mode, ranged, allowed)
 
     def bounded(self, legs: QueryLegs, mode: str) -> list[tuple[int, float]]:
         """The result set of `legs` under the current settings, in rank order."""
         return self._bounded(legs, mode)[1]
 
-    def _legs(self, text: str, lang: str, mode: str, filters: dict, allowed: set[int] | None,
+    def _legs(self, text: str, lang: str, mode: str, filters: Filters, allowed: set[int] | None,
               again: QueryLegs | None = None) -> QueryLegs:
-        """Each leg searched within `filters` and `allowed` (the records passing them and the year and date
-        ranges; None: all). Searching `again` a query whose legs are known reuses its concepts, embedding,
-        best cosine and keyword clauses: only the searches are run again."""
+        """Each leg searched within `filters` (the facet values and the year and date ranges, see `_ranges`)
+        and `allowed` (the records passing them; None: all): the keyword index takes `filters`, the others
+        `allowed`, so each leg's over-fetch is taken inside them. Searching `again` a query whose legs are known
+        reuses its concepts, embedding, best cosine and keyword clauses: only the searches are run again."""
         matches = again.matches if again else self.thesaurus.detect(text, lang)
         # The dense leg (torch and FAISS release the GIL) runs beside the keyword leg
         # (pure-Python Whoosh), so a hybrid query costs about the slower of the two.
@@ -716,8 +738,7 @@ class SearchEngine:
             planned = again.planned if again and again.planned else PlannedQuery(
                 self._gen.keyword, text, lang, self.settings.keyword)
             found = planned.search(self.settings.overfetch, filters)
-            # The backend takes the facet filters; the year and date ranges, which it does not index, are applied here.
-            keyword = [(h.id, h.score) for h in found.hits if allowed is None or h.id in allowed]
+            keyword = [(h.id, h.score) for h in found.hits]
             suggestion = found.suggestion
         # Computed in every mode: semantic and keyword hits are explained with it too.
         concept = self._concept_leg([m.id for m in matches], allowed, min_match=self.settings.concept_min_match)

@@ -15,6 +15,7 @@ from indexing.backends.base import (
     SPELL_FIELD,
     TEXT_PARTS,
     Clause,
+    Filters,
     KeywordBackend,
     KeywordHit,
     text_field,
@@ -161,7 +162,7 @@ class PlannedQuery:
                 self._fallback = (plan_clauses(self.backend, corrected, self.lang, self.settings), suggestion)
         return self._fallback
 
-    def search(self, limit: int = 200, filters: dict[str, list[str]] | None = None,
+    def search(self, limit: int = 200, filters: Filters | None = None,
                fallback: bool = True) -> KeywordResult:
         """Records matching the query words within `filters`, best first; if nothing matches, retry with the
         closest spellings found in the index and say which words were used."""
@@ -180,7 +181,7 @@ def search_keywords(
     text: str,
     lang: str,
     limit: int = 200,
-    filters: dict[str, list[str]] | None = None,
+    filters: Filters | None = None,
     settings: KeywordSettings | None = None,
     fallback: bool = True,
 ) -> KeywordResult:

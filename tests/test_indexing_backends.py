@@ -17,6 +17,7 @@ from indexing import (
 )
 from indexing.analysed import analyse_doc
 from indexing.backends import KEYWORD_BACKENDS, open_keyword_backend
+from indexing.backends.base import Range
 from indexing.keyword_search import search_keywords
 
 
@@ -117,6 +118,34 @@ def test_filters_combine_or_within_and_across_keys(backend):
     assert found(backend, "business", kind=["resource"], level=["beginner"]) == [2]
     assert found(backend, "business", kind=["practice"]) == []
     assert set(found(backend, "credit fund plan", theme=["training", "access-to-credit"])) <= {1, 2, 3, 4}
+
+
+DATED = [
+    record(21, "en", "Bakery workshop", year=2019),
+    record(22, "en", "Bakery workshop for women", year=2021),
+    record(23, "en", "Bakery workshop week", kind="event", year=2021, starts_on="2021-05-03", ends_on="2021-05-07"),
+    record(24, "en", "Bakery workshop day", kind="event", year=2022, starts_on="2022-01-10"),
+    record(25, "en", "Bakery workshop notes"),
+]
+
+
+def test_range_filters_keep_values_in_range_and_leave_out_records_without_one(backend):
+    backend.add([analyse_doc(r) for r in DATED])
+    backend.commit()
+    assert set(found(backend, "bakery", year=Range(2021, 2021))) == {22, 23}
+    assert set(found(backend, "bakery", year=Range(2021, None))) == {22, 23, 24}
+    assert set(found(backend, "bakery", year=Range(None, 2020))) == {21}
+    assert set(found(backend, "bakery", year=Range())) == {21, 22, 23, 24}, "open on both sides: any year"
+    # An event meets a span of days when it starts by the span's end and ends from its start; an event
+    # that names no last day ends on its first.
+    assert found(backend, "bakery", starts=Range(None, 20210505), ends=Range(20210505, None)) == [23]
+    assert found(backend, "bakery", starts=Range(None, 20220110), ends=Range(20220110, None)) == [24]
+    assert found(backend, "bakery", starts=Range(None, 20220109), ends=Range(20210508, None)) == []
+    # Ranges and value filters combine.
+    assert set(found(backend, "bakery", year=Range(2021, 2022), kind=["event"])) == {23, 24}
+    assert found(backend, "bakery", year=Range(2019, 2022), kind=["resource"]) == []
+    with pytest.raises(ValueError, match="country"):
+        found(backend, "bakery", country=Range(1, 2))
 
 
 def test_changes_are_seen_after_commit_and_replace_by_id(backend):

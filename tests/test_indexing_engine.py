@@ -686,3 +686,59 @@ def test_a_changed_thesaurus_retags_records_on_open(tmp_path, thesaurus_path):
     bridge = results.hits[0].matched_by["concept"]
     assert bridge["rank"] == 1 and bridge["concepts"][0]["doc_label"] == "intercultural mediation"
     reopened.close()
+
+
+def _crowded_events(folder: Path, thesaurus_path: Path, backend: str) -> SearchEngine:
+    """Ten Italian events of 2026 about a help desk (a word no concept holds, so only the keyword leg finds it)
+    and, far down any ranking of the word, four of 2027 that
+    mention it once (three of them on 15 April 2027),, one resource of no year that does too; a small over-fetch."""
+    engine = SearchEngine.open(folder, thesaurus_path=thesaurus_path,
+                               settings=EngineSettings(keyword_backend=backend, overfetch=5))
+    cities = ["Torino", "Milano", "Bologna", "Napoli", "Bari", "Genova", "Firenze", "Verona", "Padova", "Trento"]
+    crowd = [
+        doc(100 + n, "event", "it", f"Lo sportello per imprese migranti apre a {city}",
+            f"Lo sportello di {city} accoglie le piccole imprese.",
+            f"Uno sportello di {city} prepara la domanda e lo sportello segue il rimborso.",
+            country="IT", year=2026, starts_on=f"2026-05-{n + 10:02d}", ends_on=f"2026-05-{n + 10:02d}")
+        for n, city in enumerate(cities)
+    ]
+    rare_days = [("2027-04-14", "2027-04-15"), ("2027-04-15", None), ("2027-04-15", "2027-04-20"), ("2027-06-01", None)]
+    rare = [
+        doc(200 + n, "event", "it", f"Orientamento al lavoro e alla formazione a Bruxelles, sede {n}",
+            "Corsi di lingua, tirocini e accompagnamento alla ricerca di un impiego.",
+            "Le operatrici seguono i partecipanti nei colloqui, nei corsi serali e nei tirocini in azienda; "
+            "per chi vuole aprire una bottega indicano anche lo sportello di un ente partner.",
+            country="BE", year=2027, starts_on=first, ends_on=last)
+        for n, (first, last) in enumerate(rare_days)
+    ]
+    undated = doc(300, "resource", "it", "Guida alla formazione a Bruxelles", "Corsi di lingua e tirocini.",
+                  "Tra i contatti anche lo sportello di un ente partner.", country="BE")
+    engine.upsert(crowd + rare + [undated])
+    return engine
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "keyword"])
+@pytest.mark.parametrize("backend", KEYWORD_BACKENDS)
+def test_a_year_or_date_range_on_a_rare_value_finds_every_keyword_match_beyond_the_over_fetch(tmp_path, thesaurus_path,
+                                                                                              backend, mode):
+    engine = _crowded_events(tmp_path / "index", thesaurus_path, backend)
+    try:
+        everything = search(engine, "sportello", mode=mode, ui_lang="it", per_page=100)
+        of_2027 = search(engine, "sportello", mode=mode, ui_lang="it", per_page=100, year_from=2027, year_to=2027)
+        since_2027 = search(engine, "sportello", mode=mode, ui_lang="it", per_page=100, year_from=2027)
+        on_the_day = search(engine, "sportello", mode=mode, ui_lang="it", per_page=100,
+                            date_from="2027-04-15", date_to="2027-04-15")
+        from_the_day = search(engine, "sportello", mode=mode, ui_lang="it", per_page=100, date_from="2027-04-15")
+        up_to_may = search(engine, "sportello", mode=mode, ui_lang="it", per_page=100, date_to="2026-05-11")
+        with pytest.raises(ValueError, match="date_from"):
+            search(engine, "sportello", mode=mode, ui_lang="it", date_from="15/04/2027")
+    finally:
+        engine.close()
+    assert not {200, 201, 202, 203, 300} & set(ids(everything)), "the 2027 records are past the over-fetch of the word"
+    # The ranges reach the keyword index, so every record of the range holding the word is found.
+    assert set(ids(of_2027)) == {200, 201, 202, 203} and of_2027.total == 4
+    assert set(ids(since_2027)) == {200, 201, 202, 203}, "a record with no year is outside any year range"
+    # An event is in a date range when its days meet it, whichever of its days that is.
+    assert set(ids(on_the_day)) == {200, 201, 202} and on_the_day.total == 3
+    assert set(ids(from_the_day)) == {200, 201, 202, 203}
+    assert set(ids(up_to_may)) == {100, 101}

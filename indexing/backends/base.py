@@ -10,6 +10,7 @@ from typing import Iterable, Protocol, Sequence
 import numpy as np
 
 from indexing.analysed import AnalysedDoc
+from indexing.documents import RANGE_KEYS
 
 # A record's text fields, each indexed per language as f"{part}_{lang}" (see `text_field`).
 TEXT_PARTS: tuple[str, ...] = ("title", "summary", "body")
@@ -44,6 +45,28 @@ class Clause:
         return len(self.terms) > 1
 
 
+@dataclass(frozen=True)
+class Range:
+    """A keyword search filter on one of RANGE_KEYS (indexing/documents.py): values from `low` to `high`,
+    both included (None: open on that side)."""
+
+    low: int | None = None
+    high: int | None = None
+
+
+# What a keyword search is filtered on: a facet key (FILTER_KEYS) to the values any of which a record must hold,
+# or a range key (RANGE_KEYS) to the Range its value must be in; a record passes every key.
+Filters = dict[str, list[str] | Range]
+
+
+def check_range_key(key: str, wanted: Range) -> None:
+    """Refuse a range on a key the keyword indexes hold no integers for."""
+    if key not in RANGE_KEYS:
+        raise ValueError(f"a range filter on {key!r}: ranges are only on {', '.join(RANGE_KEYS)}")
+    if wanted.low is not None and wanted.high is not None and wanted.low > wanted.high:
+        raise ValueError(f"the range filter on {key!r} starts at {wanted.low}, after its end {wanted.high}")
+
+
 @dataclass
 class KeywordHit:
     """A record found by the keyword index."""
@@ -72,8 +95,9 @@ class KeywordBackend(Protocol):
     def doc_frequency(self, field: str, term: str) -> int:
         """Records with `term` in `field` (a text field, or a filter key such as "lang")."""
 
-    def search(self, clauses: Sequence[Clause], filters: dict[str, list[str]] | None, limit: int) -> list[KeywordHit]:
-        """Up to `limit` records matching any clause (scores summed, BM25), best first, within the filters."""
+    def search(self, clauses: Sequence[Clause], filters: Filters | None, limit: int) -> list[KeywordHit]:
+        """Up to `limit` records matching any clause (scores summed, BM25), best first, within the filters
+        (value filters and ranges; a range on a key that is not a range key is a ValueError)."""
 
     def suggest(self, word: str, max_distance: int) -> str | None:
         """The indexed spelling word closest to `word` (within `max_distance` edits), or None."""

@@ -14,16 +14,20 @@ from indexing.backends.base import (
     SPELL_FIELD,
     TEXT_PARTS,
     Clause,
+    Filters,
     KeywordHit,
+    Range,
     check_backend_stamp,
+    check_range_key,
     text_field,
     write_backend_stamp,
 )
-from indexing.documents import FILTER_KEYS
+from indexing.documents import FILTER_KEYS, RANGE_KEYS, range_values
 from indexing.spelling import closest_word
 
 NAME = "tantivy"
-LAYOUT = 1
+# Layout 2: the year and an event's days (RANGE_KEYS) are integer fields.
+LAYOUT = 2
 # Memory for the writer's in-RAM segment before it flushes: large enough that a bulk build
 # makes few segments, small enough beside the encoder and the record store.
 WRITER_HEAP_BYTES = 64_000_000
@@ -38,6 +42,8 @@ def _schema() -> tantivy.Schema:
     builder.add_unsigned_field("rid", indexed=True, fast=True)
     for key in FILTER_KEYS:
         builder.add_text_field(key, tokenizer_name="raw", index_option="basic")
+    for key in RANGE_KEYS:
+        builder.add_integer_field(key, indexed=True, fast=True)
     builder.add_text_field(SPELL_FIELD, tokenizer_name=TERMS_TOKENIZER, index_option="basic")
     for lang in LANGUAGES:
         for part in TEXT_PARTS:
@@ -96,6 +102,8 @@ class TantivyBackend:
                         entry.add_text(key, value)
                 for theme in doc.themes or []:
                     entry.add_text("theme", theme)
+                for key, number in range_values(doc).items():
+                    entry.add_integer(key, number)
                 if analysed.spelling:
                     entry.add_text(SPELL_FIELD, " ".join(analysed.spelling))
                 for part in TEXT_PARTS:
@@ -142,9 +150,16 @@ class TantivyBackend:
     def doc_frequency(self, field: str, term: str) -> int:
         return self._searcher.doc_freq(field, term)
 
-    def _filter(self, filters: dict[str, list[str]] | None) -> tantivy.Query | None:
+    def _filter(self, filters: Filters | None) -> tantivy.Query | None:
         parts = []
         for key, values in (filters or {}).items():
+            if isinstance(values, Range):
+                check_range_key(key, values)
+                # Both sides open: any value (a record without one is outside every range).
+                low = values.low if values.low is not None or values.high is not None else -(2**63)
+                parts.append((tantivy.Occur.Must, tantivy.Query.range_query(
+                    self._schema, key, tantivy.FieldType.Integer, lower_bound=low, upper_bound=values.high)))
+                continue
             values = [str(v) for v in values or [] if v]
             if key in FILTER_KEYS and values:
                 parts.append((tantivy.Occur.Must, tantivy.Query.term_set_query(self._schema, key, values)))
@@ -157,7 +172,7 @@ class TantivyBackend:
             query = tantivy.Query.term_query(self._schema, clause.field, clause.terms[0])
         return tantivy.Query.boost_query(query, clause.boost)
 
-    def search(self, clauses: Sequence[Clause], filters: dict[str, list[str]] | None, limit: int) -> list[KeywordHit]:
+    def search(self, clauses: Sequence[Clause], filters: Filters | None, limit: int) -> list[KeywordHit]:
         if not clauses or limit <= 0:
             return []
         query = tantivy.Query.boolean_query([(tantivy.Occur.Should, self._clause(c)) for c in clauses])

@@ -20,17 +20,21 @@ from indexing.backends.base import (
     SPELL_FIELD,
     TEXT_PARTS,
     Clause,
+    Filters,
     KeywordHit,
+    Range,
     check_backend_stamp,
+    check_range_key,
     text_field,
     write_backend_stamp,
 )
-from indexing.documents import FILTER_KEYS
+from indexing.documents import FILTER_KEYS, RANGE_KEYS, range_values
 from indexing.spelling import closest_word
 
 NAME = "whoosh"
 # Layout 1: fields hold the project's analysed terms separated by spaces (no Whoosh analysis).
-LAYOUT = 1
+# Layout 2: the year and an event's days (RANGE_KEYS) are numeric fields.
+LAYOUT = 2
 
 # Whoosh names its segment and temp files with the global `random` module. Anything that seeds that
 # module (Hypothesis does, per example) makes names repeat and segments clobber each other, so Whoosh
@@ -49,6 +53,8 @@ def _schema() -> wf.Schema:
         audience=wf.ID,
         level=wf.ID,
     )
+    for key in RANGE_KEYS:
+        schema.add(key, wf.NUMERIC(numtype=int, bits=32, signed=True))
     schema.add(SPELL_FIELD, wf.TEXT(analyzer=terms, phrase=False))
     for lang in LANGUAGES:
         for part in TEXT_PARTS:
@@ -95,6 +101,7 @@ class WhooshBackend:
                 "audience": doc.audience or "",
                 "level": doc.level or "",
                 SPELL_FIELD: " ".join(analysed.spelling),
+                **range_values(doc),
             }
             for part in TEXT_PARTS:
                 values[text_field(part, analysed.lang)] = " ".join(analysed.terms[part])
@@ -145,15 +152,21 @@ class WhooshBackend:
             return self._searcher.reader().doc_frequency(field, term)
 
     @staticmethod
-    def _filter(filters: dict[str, list[str]] | None):
+    def _filter(filters: Filters | None):
         parts = []
         for key, values in (filters or {}).items():
+            if isinstance(values, Range):
+                check_range_key(key, values)
+                # Both sides open: any value (a record without one is outside every range).
+                parts.append(wq.NumericRange(key, values.low, values.high)
+                             if values.low is not None or values.high is not None else wq.Every(key))
+                continue
             values = [v for v in values or [] if v]
             if key in FILTER_KEYS and values:
                 parts.append(wq.Or([wq.Term(key, str(v)) for v in values]))
         return wq.And(parts) if parts else None
 
-    def search(self, clauses: Sequence[Clause], filters: dict[str, list[str]] | None, limit: int) -> list[KeywordHit]:
+    def search(self, clauses: Sequence[Clause], filters: Filters | None, limit: int) -> list[KeywordHit]:
         if not clauses:
             return []
         query = wq.Or(
