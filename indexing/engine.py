@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import shutil
@@ -10,11 +11,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from indexing.analysed import AnalysedDoc, analyse_doc
+from indexing.analysis_worker import AnalysisWorker, PartWeights, concept_weights
 from indexing.analyzers import LANGUAGES, terms_of
 from indexing.backends import (
     DEFAULT_KEYWORD_BACKEND,
@@ -101,6 +103,10 @@ class EngineSettings:
     max_attached_passages: int = 192
     max_query_chars: int = 1000  # longer queries are cut (ranking does not gain past this)
     batch_size: int = 256  # records per batch when (re)building
+    # A build (rebuild, or upsert_batches of this many records) analyses and tags on a worker process
+    # beside the index writes from this size on; smaller ones, and single upserts, stay in process
+    # (0: never). Starting the worker costs about a second; see bench/README.md (issue 16).
+    analysis_process_min_records: int = 2000
     # How much a concept mention counts in the record's title, summary and body.
     concept_title_weight: float = 3.0
     concept_summary_weight: float = 2.0
@@ -220,6 +226,12 @@ class _Prepared:
     attached: list[tuple[int, Passage]] = field(default_factory=list)
 
 
+def _batched(docs: Iterable[IndexDoc], size: int) -> Iterator[list[IndexDoc]]:
+    docs = iter(docs)
+    while batch := list(itertools.islice(docs, size)):
+        yield batch
+
+
 class SearchEngine:
     """Hybrid cross-language search over one index folder (see `open`).
 
@@ -327,22 +339,12 @@ class SearchEngine:
 
     # --- upkeep -------------------------------------------------------------------------
 
-    def _concept_weights(self, analysed: AnalysedDoc) -> dict[str, float]:
+    def _part_weights(self) -> PartWeights:
         s = self.settings
-        weighted: dict[str, float] = {}
-        for part, weight in (
-            ("title", s.concept_title_weight),
-            ("summary", s.concept_summary_weight),
-            ("body", s.concept_body_weight),
-        ):
-            for concept_id, count in self.thesaurus.tag_terms(analysed.terms[part], analysed.lang).items():
-                weighted[concept_id] = weighted.get(concept_id, 0.0) + weight * count
-        # Attached files in other languages count like the body, each tagged in its own language.
-        for lang, terms in analysed.other_bodies.items():
-            for concept_id, count in self.thesaurus.tag_terms(terms, lang).items():
-                weighted[concept_id] = weighted.get(concept_id, 0.0) + s.concept_body_weight * count
-        # Diminishing returns: the tenth mention says less than the first.
-        return {cid: round(1.0 + math.log1p(w), 4) for cid, w in weighted.items()}
+        return (s.concept_title_weight, s.concept_summary_weight, s.concept_body_weight)
+
+    def _concept_weights(self, analysed: AnalysedDoc) -> dict[str, float]:
+        return concept_weights(self.thesaurus, self._part_weights(), analysed)
 
     def _attached_passages(self, doc: IndexDoc, first: int) -> list[tuple[int, Passage]]:
         """The record's attached-file texts cut into passages like its body, numbered from `first`."""
@@ -358,6 +360,11 @@ class SearchEngine:
         return numbered
 
     def _prepare(self, docs: Sequence[IndexDoc]) -> list[_Prepared]:
+        return self._start_prepare(docs, None)()
+
+    def _start_prepare(self, docs: Sequence[IndexDoc], worker: AnalysisWorker | None) -> Callable[[], list[_Prepared]]:
+        """Start preparing a batch (encoding on a thread, analysis on `worker` when given); call the result to
+        wait for it. Without a worker the analysis runs on the calling thread when the result is called."""
         docs = [self._normalised(d) for d in docs]
         texts, counts, attached = [], [], []
         for doc in docs:
@@ -367,27 +374,77 @@ class SearchEngine:
             texts.extend(p.text for _, p in extra)
             counts.append(len(parts) + len(extra))
             attached.append(extra)
+        analysing = worker.submit(docs) if worker is not None else None
         # The tokenizer runs without the GIL: encoding on a second thread while this one analyses and
         # tags uses both cores (bench/README.md, issue 16).
         encoding = None
+        vectors_now = None
         if self.encode_alongside and len(docs) > 1:
             encoding = ThreadPoolExecutor(1, thread_name_prefix="kb-encode")
             vectors_later = encoding.submit(self.encoder.encode, texts)
-        else:
+        elif analysing is None:
             vectors_now = self.encoder.encode(texts)
+
+        def finish() -> list[_Prepared]:
+            try:
+                if analysing is not None:
+                    analysed, concepts = worker.result(docs, analysing)
+                else:
+                    # Each text is analysed once: the keyword backend and the concept tagger share it.
+                    analysed = [analyse_doc(doc) for doc in docs]
+                    concepts = [self._concept_weights(a) for a in analysed]
+                if encoding is not None:
+                    vectors = vectors_later.result()
+                else:
+                    vectors = vectors_now if vectors_now is not None else self.encoder.encode(texts)
+            finally:
+                if encoding is not None:
+                    encoding.shutdown(wait=True)
+            prepared, offset = [], 0
+            for a, weights, n, extra in zip(analysed, concepts, counts, attached, strict=True):
+                prepared.append(_Prepared(a, weights, vectors[offset : offset + n], extra))
+                offset += n
+            return prepared
+
+        return finish
+
+    def _prepared_batches(self, batches: Iterable[Sequence[IndexDoc]], total: int | None
+                          ) -> Iterator[tuple[Sequence[IndexDoc], list[_Prepared]]]:
+        """Each batch with its prepared records. For a build of at least `analysis_process_min_records`
+        (`total`; None: not known, decided once that many records have come) the analysis and tagging run
+        on a worker process, one batch ahead of the caller's writes (bench/README.md, issue 16)."""
+        threshold = self.settings.analysis_process_min_records
+        batches = iter(batches)
+        ahead: list[Sequence[IndexDoc]] = []
+        if total is None and threshold > 0:
+            seen = 0
+            for batch in batches:
+                ahead.append(batch)
+                seen += len(batch)
+                if seen >= threshold:
+                    break
+            total = seen if seen < threshold else threshold
+        use_worker = threshold > 0 and (total or 0) >= threshold
+        if not use_worker:
+            for batch in itertools.chain(ahead, batches):
+                yield batch, self._prepare(batch)
+            return
+        worker = AnalysisWorker(self.thesaurus, self._part_weights())
         try:
-            # Each text is analysed once: the keyword backend and the concept tagger share it.
-            analysed = [analyse_doc(doc) for doc in docs]
-            concepts = [self._concept_weights(a) for a in analysed]
-            vectors = vectors_later.result() if encoding is not None else vectors_now
+            # One batch is encoded at a time (the encoder's chunk memo is not shared between threads): batch k is
+            # finished, k + 1 started (encoding on a thread, analysis on the worker), then k is written.
+            pending: tuple[Sequence[IndexDoc], Callable[[], list[_Prepared]]] | None = None
+            for batch in itertools.chain(ahead, batches):
+                if pending is None:
+                    pending = (batch, self._start_prepare(batch, worker))
+                    continue
+                ready = pending[1]()
+                written, pending = pending[0], (batch, self._start_prepare(batch, worker))
+                yield written, ready
+            if pending is not None:
+                yield pending[0], pending[1]()
         finally:
-            if encoding is not None:
-                encoding.shutdown(wait=True)
-        prepared, offset = [], 0
-        for a, weights, n, extra in zip(analysed, concepts, counts, attached, strict=True):
-            prepared.append(_Prepared(a, weights, vectors[offset : offset + n], extra))
-            offset += n
-        return prepared
+            worker.close()
 
     @staticmethod
     def _normalised(doc: IndexDoc) -> IndexDoc:
@@ -422,6 +479,18 @@ class SearchEngine:
                 self._gen.save(self.thesaurus, self.settings)
             if self._journal is not None:
                 self._journal.append(("upsert", docs))
+
+    def upsert_batches(self, batches: Iterable[Sequence[IndexDoc]], total: int | None = None,
+                       done: Callable[[Sequence[IndexDoc]], None] | None = None) -> None:
+        """`upsert(batch, save=False)` for each batch, preparing the next one while this one is written
+        (on a worker process when `total` records make it pay); `done(batch)` after each; the caller saves."""
+        for batch, prepared in self._prepared_batches((list(b) for b in batches if b), total):
+            with self._lock.write():
+                self._apply(self._gen, prepared)
+                if self._journal is not None:
+                    self._journal.append(("upsert", batch))
+            if done:
+                done(batch)
 
     def delete(self, ids: Iterable[int], save: bool = True) -> None:
         """Remove records from every index; searches stop returning them at once (see `upsert` for save)."""
@@ -467,17 +536,8 @@ class SearchEngine:
             new.dense.built_at = new.info["built_at"]
             try:
                 count = 0
-                batch: list[IndexDoc] = []
-                for doc in docs:
-                    batch.append(doc)
-                    if len(batch) >= self.settings.batch_size:
-                        self._apply(new, self._prepare(batch))
-                        count += len(batch)
-                        batch = []
-                        if progress:
-                            progress(count)
-                if batch:
-                    self._apply(new, self._prepare(batch))
+                for batch, prepared in self._prepared_batches(_batched(docs, self.settings.batch_size), None):
+                    self._apply(new, prepared)
                     count += len(batch)
                     if progress:
                         progress(count)

@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from flask import Flask
 from sqlalchemy import select
@@ -226,18 +226,29 @@ class SearchService:
                     return 0
                 changed = sorted(set(session.scalars(
                     select(IndexChange.record_id).where(IndexChange.seq > applied, IndexChange.seq <= latest))))
-                for start in range(0, len(changed), SYNC_BATCH):
-                    chunk = changed[start:start + SYNC_BATCH]
-                    docs = list(self._published_docs(session, chunk))
-                    present = {d.id for d in docs}
-                    # One save at the end: the change-log position moves only once everything is written.
-                    if docs:
-                        self._engine.upsert(docs, save=False)
-                    gone = [rid for rid in chunk if rid not in present]
-                    if gone:
-                        self._engine.delete(gone, save=False)
+                ends: list[int] = []  # where in `changed` each chunk yielded ends, for progress
+
+                def published() -> Iterator[list[IndexDoc]]:
+                    for start in range(0, len(changed), SYNC_BATCH):
+                        chunk = changed[start:start + SYNC_BATCH]
+                        docs = list(self._published_docs(session, chunk))
+                        present = {d.id for d in docs}
+                        gone = [rid for rid in chunk if rid not in present]
+                        if gone:
+                            self._engine.delete(gone, save=False)
+                        if docs:
+                            ends.append(start + len(chunk))
+                            yield docs
+                        elif progress and not ends:
+                            progress(start + len(chunk), len(changed))
+
+                def done(_batch: Sequence[IndexDoc]) -> None:
                     if progress:
-                        progress(start + len(chunk), len(changed))
+                        progress(ends.pop(0), len(changed))
+
+                # One save at the end: the change-log position moves only once everything is written. A large
+                # sync (an import) analyses the next chunk on a worker process while this one is written.
+                self._engine.upsert_batches(published(), total=len(changed), done=done)
                 self._engine.save(markers={SEQ_MARKER: latest})
                 return len(changed)
 

@@ -742,3 +742,62 @@ def test_a_year_or_date_range_on_a_rare_value_finds_every_keyword_match_beyond_t
     assert set(ids(on_the_day)) == {200, 201, 202} and on_the_day.total == 3
     assert set(ids(from_the_day)) == {200, 201, 202, 203}
     assert set(ids(up_to_may)) == {100, 101}
+
+
+# --- analysis on a worker process (issue 16) ----------------------------------------------------------------
+
+
+def _what_a_user_sees(engine: SearchEngine) -> list:
+    seen = []
+    for text in ("microcredito", "refugee entrepreneurs", "permesso di soggiorno", "Existenzgründung"):
+        for mode in ("hybrid", "keyword", "semantic"):
+            results = engine.search(SearchQuery(text=text, mode=mode, per_page=20))
+            seen.append((text, mode, [(h.id, round(h.score, 6), h.matched_by) for h in results.hits], results.total,
+                         results.facets, results.concepts))
+    seen.append({i: [(h.id, round(h.score, 6)) for h in engine.related(i)] for i in sorted(engine.ids())})
+    seen.append({i: engine.key_terms(i, "en") for i in sorted(engine.ids())})
+    return seen
+
+
+@pytest.mark.parametrize("build", ["rebuild", "upsert_batches"])
+def test_a_build_analysed_on_a_worker_process_gives_the_same_index_as_in_process(build, tmp_path, thesaurus_path):
+    seen = []
+    for name, min_records in (("in-process", 0), ("worker", 1)):
+        settings = EngineSettings(batch_size=2, analysis_process_min_records=min_records)
+        engine = SearchEngine.open(tmp_path / name, thesaurus_path=thesaurus_path, settings=settings)
+        try:
+            if build == "rebuild":
+                engine.rebuild(iter(CORPUS))
+            else:
+                engine.upsert_batches([CORPUS[i:i + 2] for i in range(0, len(CORPUS), 2)], total=len(CORPUS))
+                engine.save()
+            seen.append(_what_a_user_sees(engine))
+        finally:
+            engine.close()
+    assert len(seen[0][-1]) == len(CORPUS) and any(results[4] for results in seen[0][:-2])
+    assert seen[0] == seen[1]
+
+
+def test_a_dying_analysis_worker_fails_the_build_clearly_and_keeps_the_previous_index(tmp_path, thesaurus_path):
+    import multiprocessing
+
+    from indexing.analysis_worker import AnalysisWorkerError
+
+    settings = EngineSettings(batch_size=2, analysis_process_min_records=1)
+    engine = SearchEngine.open(tmp_path / "index", thesaurus_path=thesaurus_path, settings=settings)
+    try:
+        engine.upsert(CORPUS[:4])
+        before = _what_a_user_sees(engine)
+
+        def docs_then_kill():
+            yield from CORPUS[:4]
+            for child in multiprocessing.active_children():
+                child.kill()
+            yield from CORPUS[4:]
+
+        with pytest.raises(AnalysisWorkerError, match="analysis worker process died"):
+            engine.rebuild(docs_then_kill())
+        assert _what_a_user_sees(engine) == before
+        assert len(list((tmp_path / "index").glob("gen-*"))) == 1
+    finally:
+        engine.close()
